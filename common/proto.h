@@ -1,0 +1,56 @@
+/* chatsec — protocol constants.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
+#ifndef CHATSEC_PROTO_H
+#define CHATSEC_PROTO_H
+
+/*
+ * Constants of both protocols.  doc/protocol.md and doc/api.md are the
+ * contracts; keep them in step with this file.
+ *
+ * Bump CS_PROTO_VERSION when the wire format changes incompatibly and
+ * CS_API_VERSION when the agent API does.
+ */
+#define CS_PROTO_VERSION	1
+#define CS_API_VERSION		1
+
+#define CS_DEFAULT_PORT		7780
+#define CS_DEFAULT_ADDR		"127.0.0.1"
+
+#define CS_WIRE_FRAME_MAX	(256 * 1024)	/* bytes per wire line */
+#define CS_API_FRAME_MAX	(256 * 1024)	/* bytes per API line */
+#define CS_BODY_MAX		(64 * 1024)	/* decoded message body bytes */
+#define CS_TEXT_MAX		16384		/* bytes of text per message (agent) */
+#define CS_CID_MAX		64		/* client message id length */
+#define CS_HISTORY_MAX		200		/* messages per history page */
+#define CS_SYNC_PAGE		500		/* messages per sync page */
+
+#define CS_GENERAL		"#general"
+
+/* JSON-RPC 2.0 standard errors. */
+#define CS_ERR_PARSE		-32700	/* not JSON / bad UTF-8 */
+#define CS_ERR_INVALID_REQUEST	-32600	/* not a JSON-RPC request */
+#define CS_ERR_METHOD		-32601	/* unknown method */
+#define CS_ERR_PARAMS		-32602	/* bad or missing parameters */
+#define CS_ERR_INTERNAL		-32603	/* bug or storage failure */
+#define CS_ERR_TOO_BIG		-32000	/* line longer than the frame limit */
+
+/* chatsec errors (both protocols; doc/api.md lists them). */
+#define CS_ERR_AUTH_REQUIRED	1001	/* log in first */
+#define CS_ERR_AUTH_FAILED	1002	/* wrong username, password or code */
+#define CS_ERR_RATE_LIMITED	1003	/* too many attempts */
+#define CS_ERR_USER_TAKEN	1004	/* username already registered */
+#define CS_ERR_BAD_USERNAME	1005	/* username breaks the rules */
+#define CS_ERR_BAD_PASSWORD	1006	/* password breaks the rules */
+#define CS_ERR_NO_SUCH_USER	1007	/* DM to an unknown user */
+#define CS_ERR_NO_SUCH_CONV	1008	/* unknown conversation */
+#define CS_ERR_NOT_CONNECTED	1009	/* agent: no link to the server */
+#define CS_ERR_BUSY		1010	/* server busy (hash pool full); retry */
+#define CS_ERR_STATE		1011	/* not valid in this state */
+#define CS_ERR_SESSION		1012	/* session token invalid or expired */
+#define CS_ERR_BODY_TOO_BIG	1013	/* message over the size limit */
+#define CS_ERR_VERSION		1014	/* protocol version not supported */
+#define CS_ERR_TRUST		1015	/* server certificate not trusted */
+#define CS_ERR_TIMEOUT		1016	/* server did not answer in time */
+#define CS_ERR_BAD_CODE_FORMAT	1017	/* code is not 6 digits */
+#define CS_ERR_DISABLED		1018	/* account disabled (same reply as 1002 on login) */
+
+#endif
