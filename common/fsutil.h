@@ -17,7 +17,7 @@ int	 fs_write_atomic(const char *path, const void *data, size_t len);
 
 /*
  * Read a whole small file (at most max bytes) into a malloc'd NUL-terminated
- * buffer; returns 0 and sets *out/*len, or -1 (errno; EFBIG if over max).
+ * buffer; returns 0 and sets *out and *len, or -1 (errno; EFBIG if over max).
  */
 int	 fs_read_file(const char *path, size_t max, char **out, size_t *len);
 

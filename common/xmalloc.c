@@ -13,14 +13,14 @@
 #include "log.h"
 #include "xmalloc.h"
 
-/* Allocate size bytes (at least one); out of memory is fatal. */
+/* Allocate size bytes (at least one, so never NULL); out of memory is fatal. */
 void *
 xmalloc(size_t size)
 {
 	void	*ptr;
 
 	if (size == 0)
-		fatalx("xmalloc: zero size");
+		size = 1;	/* never hand back NULL */
 	if ((ptr = malloc(size)) == NULL)
 		fatal("xmalloc: allocating %zu bytes", size);
 	return (ptr);
@@ -33,7 +33,7 @@ xcalloc(size_t nmemb, size_t size)
 	void	*ptr;
 
 	if (nmemb == 0 || size == 0)
-		fatalx("xcalloc: zero size");
+		nmemb = size = 1;
 	if ((ptr = calloc(nmemb, size)) == NULL)
 		fatal("xcalloc: allocating %zu * %zu bytes", nmemb, size);
 	return (ptr);
@@ -46,7 +46,7 @@ xreallocarray(void *ptr, size_t nmemb, size_t size)
 	void	*new_ptr;
 
 	if (nmemb == 0 || size == 0)
-		fatalx("xreallocarray: zero size");
+		nmemb = size = 1;
 	if (nmemb > SIZE_MAX / size) {
 		errno = ENOMEM;
 		fatal("xreallocarray: %zu * %zu bytes overflows", nmemb, size);
