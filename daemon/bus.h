@@ -1,0 +1,60 @@
+/* chatsec — chatsecd event fan-out interface.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
+#ifndef CHATSECD_BUS_H
+#define CHATSECD_BUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The bus is how an event reaches the connections it is for.  Today it is
+ * in-process fan-out; a later version publishes through Redis so several
+ * chatsecd nodes can share one name.  Callers never see how: they subscribe
+ * a connection for an account and publish events.
+ *
+ * An event is serialised once into a reference-counted frame, and the same
+ * bytes are appended to every recipient's output without copying.
+ */
+struct bus_sub;
+struct bus_frame;
+struct evbuffer;
+
+/* What the bus needs to know about a message event. */
+struct bus_msg {
+	int64_t		 id;
+	int64_t		 ts;
+	int64_t		 sender_id;
+	int64_t		 room_id;	/* 0 for a DM */
+	int64_t		 rcpt_id;	/* 0 for a room message */
+	const char	*from;
+	const char	*to;
+	const char	*cid;
+	const uint8_t	*body;
+	size_t		 bodylen;
+};
+
+void	 bus_init(void);
+void	 bus_free(void);
+
+/*
+ * Subscribe a connection of account.  deliver(arg, frame) is called for each
+ * event; it appends the frame with bus_frame_append() (or drops it).  The
+ * returned handle is owned by the caller and given back to
+ * bus_unsubscribe().
+ */
+struct bus_sub	*bus_subscribe(int64_t account,
+		    void (*deliver)(void *, struct bus_frame *), void *arg);
+void		 bus_unsubscribe(struct bus_sub *);
+
+/* Message to a room (every subscriber) or a DM (both parties). */
+void	 bus_publish_message(const struct bus_msg *);
+/* A user came online or went offline: every subscriber hears it. */
+void	 bus_publish_presence(const char *user, int online);
+
+/* Append a frame's bytes to out without copying them. */
+int	 bus_frame_append(struct bus_frame *, struct evbuffer *out);
+size_t	 bus_frame_len(const struct bus_frame *);
+
+/* Number of subscribed connections (for logs and tests). */
+unsigned int bus_count(void);
+
+#endif

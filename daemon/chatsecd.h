@@ -1,0 +1,282 @@
+/* chatsec — chatsecd private header.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
+#ifndef CHATSECD_H
+#define CHATSECD_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "frame.h"
+#include "names.h"
+#include "sec.h"
+#include "totp.h"
+
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = TAILQ_FIRST(head);					\
+	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
+	    (var) = (tvar))
+#endif
+
+struct bufferevent;
+struct event;
+struct event_base;
+struct json_object;
+struct rpc_param;
+struct rpc_req;
+struct store;
+struct store_account;
+struct bus_sub;
+struct bus_frame;
+struct hash_job;
+
+/* ---- chatsecd.c ------------------------------------------------------ */
+
+/*
+ * One table describes every option: the command line parser, --help, the
+ * configuration file reader and the man page all follow it.  The name is
+ * the config key; the long option is the same with '-' for '_'.
+ */
+enum opt_type {
+	OPT_FLAG,	/* no argument, sets 1 */
+	OPT_COUNT,	/* no argument, counts (-vv); an integer in the file */
+	OPT_INT,	/* integer within [min, max] */
+	OPT_STR,	/* string */
+	OPT_LIST,	/* repeatable string */
+};
+#define OPT_CLI		0x1	/* command line only */
+
+struct opt_entry {
+	const char	*name;
+	int		 shortopt;	/* 0 if none */
+	enum opt_type	 type;
+	int		 flags;
+	size_t		 offset;	/* into struct server_config */
+	long long	 def;		/* OPT_INT default */
+	long long	 min;
+	long long	 max;
+	const char	*defstr;	/* OPT_STR/OPT_LIST default, or NULL */
+	const char	*arg;		/* argument name for --help */
+	const char	*help;
+};
+
+#define CONFIG_LIST_MAX	16
+struct config_list {
+	char		*v[CONFIG_LIST_MAX];
+	int		 n;
+};
+
+struct server_config {
+	struct config_list listen;
+	char		*datadir;
+	char		*config;
+	char		*cert;
+	char		*key;
+	long long	 foreground;
+	long long	 verbose;
+	long long	 print_fingerprint;
+	long long	 help;
+	long long	 version;
+	long long	 handshake_timeout;	/* seconds */
+	long long	 login_timeout;
+	long long	 idle_timeout;
+	long long	 prelogin_bytes;
+	long long	 output_max;
+	long long	 max_clients;
+	long long	 max_per_addr;
+	long long	 hash_threads;
+	long long	 hash_queue;
+	long long	 argon2_opslimit;
+	long long	 argon2_memlimit_kib;
+	long long	 argon2_max_opslimit;
+	long long	 argon2_max_memlimit_kib;
+	long long	 batch_max;
+	long long	 session_idle_days;
+	long long	 session_max_days;
+};
+
+extern const struct opt_entry	 opt_table[];
+extern const size_t		 opt_count;
+extern struct event_base	*server_base;
+extern struct server_config	 server_cfg;
+extern struct store		*server_store;
+
+void	 server_shutdown(const char *why);
+
+/* ---- server-config.c ------------------------------------------------- */
+void	 config_defaults(struct server_config *);
+int	 config_set(struct server_config *, const struct opt_entry *,
+	    const char *value, char *err, size_t errlen);
+int	 config_load(struct server_config *, const char *path,
+	    const unsigned char *skip);
+int	 config_check(struct server_config *, char *err, size_t errlen);
+void	 config_free(struct server_config *);
+const struct opt_entry *config_find(const char *name);
+
+/* ---- server-tls.c ---------------------------------------------------- */
+int	 tls_init(const struct server_config *);
+void	 tls_free(void);
+const char *tls_fingerprint(void);
+struct bufferevent *tls_bufferevent_new(struct event_base *, int fd);
+const char *tls_describe(struct bufferevent *, char *buf, size_t len);
+const char *tls_error(struct bufferevent *, char *buf, size_t len);
+
+/* ---- server-listen.c ------------------------------------------------- */
+struct listen_peer {
+	char		 addr[64];	/* numeric, without port */
+	unsigned int	 conns;
+};
+int	 listen_bind(void);
+void	 listen_start(void);
+void	 listen_stop(void);
+const char *listen_describe(void);
+void	 listen_peer_release(struct listen_peer *);
+
+/* ---- server-client.c ------------------------------------------------- */
+enum client_state {
+	CLIENT_HANDSHAKE,	/* TLS handshake in progress */
+	CLIENT_GREETING,	/* waiting for hello */
+	CLIENT_ANON,		/* hello'd, not logged in */
+	CLIENT_READY,		/* logged in */
+	CLIENT_CLOSING,		/* flushing a last reply */
+	CLIENT_DEAD,		/* waiting to be freed */
+};
+
+#define CLIENT_BUSY	0x1	/* a password hash runs for this client */
+#define CLIENT_SYNCED	0x2	/* first sync returned more=false */
+#define CLIENT_PAUSED	0x4	/* not reading: own output piling up */
+
+struct online;
+struct auth_reg;
+struct auth_pending;
+
+struct client {
+	uint64_t		 id;
+	enum client_state	 state;
+	int			 flags;
+	struct bufferevent	*bev;
+	struct event		*timer;
+	struct listen_peer	*peer;
+	struct frame_reader	 reader;
+	size_t			 prelogin_bytes;
+	int64_t			 accepted;	/* monotonic ms */
+	int64_t			 last_rx;	/* monotonic ms */
+
+	/* Logged in. */
+	struct online		*online;
+	int64_t			 account_id;
+	int			 is_admin;
+	int			 has_token;
+	uint8_t			 token_hash[SEC_TOKEN_HASH_LEN];
+	struct bus_sub		*sub;
+
+	/* Authentication in progress. */
+	struct hash_job		*job;
+	struct auth_pending	*pending;
+	struct auth_reg		*reg;
+
+	unsigned int		 nsending;	/* sends in the batch */
+	TAILQ_ENTRY(client)	 entry;
+};
+TAILQ_HEAD(clients, client);
+
+void	 client_create(struct bufferevent *, struct listen_peer *);
+void	 client_enter_state(struct client *, enum client_state);
+void	 client_close(struct client *, const char *reason);
+void	 client_close_after_flush(struct client *, const char *reason);
+void	 client_send(struct client *, struct json_object *);
+void	 client_set_busy(struct client *, int);
+int	 client_logged_in(const struct client *);
+const char *client_user(const struct client *);
+const char *client_addr(const struct client *);
+void	 client_login(struct client *, const struct store_account *,
+	    const uint8_t *token_hash);
+void	 client_logout(struct client *);
+void	 client_synced(struct client *);
+struct json_object *client_who(void);
+unsigned int client_count(void);
+void	 client_close_all(void);
+
+/* ---- server-cmd.c ---------------------------------------------------- */
+#define CMD_NOHELLO	0x1	/* allowed before hello */
+#define CMD_PRELOGIN	0x2	/* allowed before login */
+#define CMD_ANON	0x4	/* only before login */
+
+struct cmd_entry {
+	const char		*name;
+	int			 flags;
+	const struct rpc_param	*params;
+	void			(*handler)(struct client *, struct rpc_req *);
+};
+
+void	 cmd_dispatch(struct client *, struct json_object *);
+void	 cmd_reply(struct client *, struct json_object *id,
+	    struct json_object *result);
+void	 cmd_error(struct client *, struct json_object *id, int code,
+	    const char *message, struct json_object *data);
+void	 cmd_error_retry(struct client *, struct json_object *id,
+	    int64_t retry_after);
+
+/* ---- server-auth.c --------------------------------------------------- */
+int	 auth_init(void);
+void	 auth_free(void);
+void	 auth_client_free(struct client *);
+void	 auth_maintain(void);
+void	 auth_cmd_register(struct client *, struct rpc_req *);
+void	 auth_cmd_register_confirm(struct client *, struct rpc_req *);
+void	 auth_cmd_login(struct client *, struct rpc_req *);
+void	 auth_cmd_resume(struct client *, struct rpc_req *);
+void	 auth_cmd_logout(struct client *, struct rpc_req *);
+
+/* ---- server-hash.c --------------------------------------------------- */
+enum hash_op {
+	HASH_MAKE,	/* crypto_pwhash_str */
+	HASH_VERIFY,	/* crypto_pwhash_str_verify */
+};
+int	 hash_init(int threads, int queue);
+void	 hash_free(void);
+struct hash_job *hash_submit(enum hash_op, const char *pw, size_t pwlen,
+	    const char *stored, void (*done)(void *, int, const char *),
+	    void *arg);
+void	 hash_cancel(struct hash_job *);
+int	 hash_policy_ok(const char *stored);
+char	*hash_make_sync(const char *pw, size_t pwlen);
+
+/* ---- server-limit.c -------------------------------------------------- */
+enum limit_kind {
+	LIMIT_PASSWORD,		/* wrong password or unknown user */
+	LIMIT_CODE,		/* wrong or replayed TOTP code */
+	LIMIT_OTHER,		/* other failures: counted per address only */
+};
+void	 limit_key(const char *user, char *out, size_t outlen);
+int	 limit_check_addr(const char *addr, int64_t *retry_after);
+int	 limit_check_login(const char *key, const char *addr,
+	    int64_t *retry_after);
+void	 limit_fail(enum limit_kind, const char *key, const char *addr);
+void	 limit_maintain(void);
+
+/* ---- server-msg.c ---------------------------------------------------- */
+void	 msg_init(void);
+void	 msg_free(void);
+void	 msg_flush(void);
+void	 msg_schedule(void);
+void	 msg_client_gone(struct client *);
+void	 msg_cmd_send(struct client *, struct rpc_req *);
+void	 msg_cmd_sync(struct client *, struct rpc_req *);
+void	 msg_cmd_history(struct client *, struct rpc_req *);
+void	 msg_cmd_who(struct client *, struct rpc_req *);
+struct json_object *msg_json(int64_t id, int64_t ts, const char *from,
+	    const char *to, const char *cid, const uint8_t *body,
+	    size_t bodylen);
+
+/* ---- audit.c --------------------------------------------------------- */
+void	 audit_log(const char *kind, const char *account, const char *addr,
+	    const char *detail);
+size_t	 audit_pending(void);
+int	 audit_flush(struct store *);
+void	 audit_free(void);
+
+#endif

@@ -1,0 +1,495 @@
+/* chatsec — chatsecd messages: send, sync, history, who.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "chatsecd.h"
+#include "bus.h"
+#include "clock.h"
+#include "log.h"
+#include "proto.h"
+#include "rpc.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/*
+ * Sends are group-committed: each goes on the batch, and an event activated
+ * for the end of the loop turn writes the whole batch (and queued audit
+ * rows) in one transaction, then acks every send and publishes the new
+ * messages on the bus.  An ack therefore always means "on disk".  The batch
+ * is bounded (batch_max): a full batch is committed at once.
+ *
+ * A transaction never spans two callbacks, so sync and history, which read
+ * in their own callbacks, see only committed messages.  Together with
+ * "events only after the first sync with more=false" this gives each
+ * connection every message exactly once and in order.
+ */
+
+/* What a JSON message costs beyond its base64 body, generously. */
+#define MSG_JSON_OVERHEAD	160
+/* Keep pages under the frame limit with room for the envelope. */
+#define MSG_PAGE_BUDGET		(CS_WIRE_FRAME_MAX - 1024)
+
+struct msg_entry {
+	struct client		*c;		/* NULL once it has gone */
+	struct json_object	*id;		/* request id, owned */
+	int64_t			 sender_id;
+	int64_t			 room_id;
+	int64_t			 rcpt_id;
+	char			 from[NAME_USER_MAX + 1];
+	char			 to[NAME_USER_MAX + 2];
+	char			 cid[CS_CID_MAX + 1];
+	uint8_t			*body;
+	size_t			 bodylen;
+	int64_t			 msg_id;	/* set by the commit */
+	int64_t			 ts;
+	int			 dup;
+	TAILQ_ENTRY(msg_entry)	 entry;
+};
+TAILQ_HEAD(msg_entries, msg_entry);
+
+static struct msg_entries msg_batch = TAILQ_HEAD_INITIALIZER(msg_batch);
+static size_t		 msg_nbatch;
+static struct event	*msg_ev;
+static int64_t		 msg_last_ts;
+static int		 msg_flushing;
+
+static void	 msg_batch_cb(evutil_socket_t, short, void *);
+
+/* Set up the batch event. */
+void
+msg_init(void)
+{
+	if ((msg_ev = event_new(server_base, -1, 0, msg_batch_cb, NULL)) ==
+	    NULL)
+		FATALX("event_new");
+}
+
+/* Commit what is pending and free the event (shutdown). */
+void
+msg_free(void)
+{
+	msg_flush();
+	if (msg_ev != NULL)
+		event_free(msg_ev);
+	msg_ev = NULL;
+}
+
+/* Ask for a commit at the end of this loop turn. */
+void
+msg_schedule(void)
+{
+	if (msg_ev != NULL)
+		event_active(msg_ev, EV_TIMEOUT, 1);
+}
+
+/* Free one batch entry. */
+static void
+msg_entry_free(struct msg_entry *e)
+{
+	json_object_put(e->id);
+	free(e->body);
+	free(e);
+}
+
+/* A connection went away: its sends still commit but nobody is acked. */
+void
+msg_client_gone(struct client *c)
+{
+	struct msg_entry	*e;
+
+	if (c->nsending == 0)
+		return;
+	TAILQ_FOREACH(e, &msg_batch, entry) {
+		if (e->c == c)
+			e->c = NULL;
+	}
+	c->nsending = 0;
+}
+
+/* Build the JSON of one message (events, sync and history share it). */
+struct json_object *
+msg_json(int64_t id, int64_t ts, const char *from, const char *to,
+    const char *cid, const uint8_t *body, size_t bodylen)
+{
+	struct json_object	*obj;
+	size_t			 b64len = sec_b64_len(bodylen);
+	char			*b64;
+
+	b64 = xmalloc(b64len);
+	if (sec_b64_encode(body, bodylen, b64, b64len) == NULL)
+		b64[0] = '\0';
+	obj = json_object_new_object();
+	json_object_object_add(obj, "id", json_object_new_int64(id));
+	json_object_object_add(obj, "ts", json_object_new_int64(ts));
+	json_object_object_add(obj, "from", json_object_new_string(from));
+	json_object_object_add(obj, "to", json_object_new_string(to));
+	json_object_object_add(obj, "cid", json_object_new_string(cid));
+	json_object_object_add(obj, "body",
+	    json_object_new_string_len(b64, (int)strlen(b64)));
+	free(b64);
+	return (obj);
+}
+
+/* What a message adds to a page, in bytes, at most. */
+static size_t
+msg_json_size(const struct store_msg *m)
+{
+	return (sec_b64_len(m->bodylen) + strlen(m->from) + strlen(m->to) +
+	    strlen(m->cid) + MSG_JSON_OVERHEAD);
+}
+
+/* Ack every entry of a failed batch with an internal error. */
+static void
+msg_batch_fail(struct msg_entries *batch)
+{
+	struct msg_entry	*e;
+
+	TAILQ_FOREACH(e, batch, entry) {
+		if (e->c != NULL)
+			cmd_error(e->c, e->id, CS_ERR_INTERNAL,
+			    "message not stored; retry", NULL);
+	}
+}
+
+/*
+ * Commit the batch and the queued audit rows in one transaction, then ack
+ * each send and publish each new message.  A failure stores nothing and
+ * every sender is told so (the cid makes a retry safe).
+ */
+void
+msg_flush(void)
+{
+	struct msg_entries	 batch = TAILQ_HEAD_INITIALIZER(batch);
+	struct msg_entry	*e, *e1;
+	struct store_msg	 sm;
+	struct bus_msg		 bm;
+	struct json_object	*result;
+	int64_t			 ts;
+	int			 rc, failed = 0;
+
+	if (msg_flushing || (msg_nbatch == 0 && audit_pending() == 0))
+		return;
+	msg_flushing = 1;
+	TAILQ_CONCAT(&batch, &msg_batch, entry);
+	msg_nbatch = 0;
+
+	ts = clock_now_ms();
+	if (ts < msg_last_ts)
+		ts = msg_last_ts;
+	msg_last_ts = ts;
+
+	if (store_begin(server_store) != 0)
+		failed = 1;
+	else {
+		if (audit_flush(server_store) != 0)
+			log_warnx("msg: audit rows lost");
+		TAILQ_FOREACH(e, &batch, entry) {
+			memset(&sm, 0, sizeof sm);
+			sm.ts = ts;
+			sm.sender_id = e->sender_id;
+			sm.room_id = e->room_id;
+			sm.rcpt_id = e->rcpt_id;
+			sm.cid = e->cid;
+			sm.body = e->body;
+			sm.bodylen = e->bodylen;
+			if ((rc = store_msg_insert(server_store, &sm)) == -1) {
+				failed = 1;
+				break;
+			}
+			e->msg_id = sm.id;
+			e->ts = rc == STORE_EXISTS ? sm.ts : ts;
+			e->dup = rc == STORE_EXISTS;
+		}
+		if (failed)
+			store_rollback(server_store);
+		else if (store_commit(server_store) != 0)
+			failed = 1;
+	}
+	audit_free();
+
+	if (failed)
+		msg_batch_fail(&batch);
+	TAILQ_FOREACH_SAFE(e, &batch, entry, e1) {
+		if (!failed && e->c != NULL) {
+			result = json_object_new_object();
+			json_object_object_add(result, "id",
+			    json_object_new_int64(e->msg_id));
+			json_object_object_add(result, "ts",
+			    json_object_new_int64(e->ts));
+			json_object_object_add(result, "dup",
+			    json_object_new_boolean(e->dup));
+			cmd_reply(e->c, e->id, result);
+		}
+		if (!failed && !e->dup) {
+			bm.id = e->msg_id;
+			bm.ts = e->ts;
+			bm.sender_id = e->sender_id;
+			bm.room_id = e->room_id;
+			bm.rcpt_id = e->rcpt_id;
+			bm.from = e->from;
+			bm.to = e->to;
+			bm.cid = e->cid;
+			bm.body = e->body;
+			bm.bodylen = e->bodylen;
+			bus_publish_message(&bm);
+		}
+		if (e->c != NULL)
+			e->c->nsending--;
+		TAILQ_REMOVE(&batch, e, entry);
+		msg_entry_free(e);
+	}
+	msg_flushing = 0;
+	if (msg_nbatch != 0 || audit_pending() != 0)
+		msg_schedule();
+}
+
+/* The batch event: end of a loop turn. */
+static void
+msg_batch_cb(evutil_socket_t fd, short events, void *arg)
+{
+	msg_flush();
+}
+
+/* Whether cid is 1..CS_CID_MAX characters of [A-Za-z0-9_-]. */
+static int
+msg_cid_ok(const char *cid)
+{
+	size_t	 len = strlen(cid);
+
+	return (len >= 1 && len <= CS_CID_MAX && strspn(cid,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_-") == len);
+}
+
+/*
+ * Resolve a conversation name: a room ("#general") sets *room, a username
+ * sets *account and copies the registered spelling into name.  Returns 0,
+ * STORE_NOTFOUND or -1.
+ */
+static int
+msg_resolve(const char *conv, int64_t *room, int64_t *account, char *name,
+    size_t namelen)
+{
+	struct store_account	 a;
+	char			 folded[NAME_USER_MAX + 1];
+	int			 rc;
+
+	*room = *account = 0;
+	if (conv[0] == '#') {
+		snprintf(name, namelen, "%s", conv);
+		if (strcmp(conv, CS_GENERAL) == 0) {
+			*room = STORE_GENERAL_ROOM;
+			return (0);
+		}
+		return (store_room_by_name(server_store, conv, room));
+	}
+	if (name_user_check(conv) != NULL)
+		return (STORE_NOTFOUND);
+	name_fold(conv, folded, sizeof folded);
+	if ((rc = store_account_by_name(server_store, folded, &a)) == 0) {
+		*account = a.id;
+		snprintf(name, namelen, "%s", a.name);
+	}
+	store_account_clear(&a);
+	return (rc);
+}
+
+/* send: check, decode and queue for the next group commit. */
+void
+msg_cmd_send(struct client *c, struct rpc_req *req)
+{
+	struct msg_entry	*e;
+	const char		*to, *cid, *body;
+	size_t			 len;
+	int			 n, rc;
+
+	to = rpc_get_str(req->params, "to", "");
+	cid = rpc_get_str(req->params, "cid", "");
+	body = rpc_get_str(req->params, "body", "");
+
+	if (!msg_cid_ok(cid)) {
+		cmd_error(c, req->id, CS_ERR_PARAMS, "parameter cid: 1 to 64 "
+		    "characters of A-Z a-z 0-9 _ -", NULL);
+		return;
+	}
+	len = strlen(body);
+	if (len > sec_b64_len(CS_BODY_MAX) - 1) {
+		cmd_error(c, req->id, CS_ERR_BODY_TOO_BIG, NULL, NULL);
+		return;
+	}
+
+	e = xcalloc(1, sizeof *e);
+	rc = msg_resolve(to, &e->room_id, &e->rcpt_id, e->to, sizeof e->to);
+	if (rc != 0) {
+		if (rc == -1)
+			cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
+		else if (to[0] == '#')
+			cmd_error(c, req->id, CS_ERR_NO_SUCH_CONV, NULL, NULL);
+		else
+			cmd_error(c, req->id, CS_ERR_NO_SUCH_USER, NULL, NULL);
+		msg_entry_free(e);
+		return;
+	}
+	e->body = xmalloc(len / 4 * 3 + 3);
+	if ((n = sec_b64_decode(body, len, e->body, len / 4 * 3 + 3)) < 0) {
+		cmd_error(c, req->id, CS_ERR_PARAMS,
+		    "parameter body: not valid base64", NULL);
+		msg_entry_free(e);
+		return;
+	}
+	if (n > CS_BODY_MAX) {
+		cmd_error(c, req->id, CS_ERR_BODY_TOO_BIG, NULL, NULL);
+		msg_entry_free(e);
+		return;
+	}
+	e->bodylen = n;
+	e->c = c;
+	e->id = json_object_get(req->id);
+	e->sender_id = c->account_id;
+	snprintf(e->from, sizeof e->from, "%s", client_user(c));
+	snprintf(e->cid, sizeof e->cid, "%s", cid);
+
+	TAILQ_INSERT_TAIL(&msg_batch, e, entry);
+	msg_nbatch++;
+	c->nsending++;
+	if (msg_nbatch >= (size_t)server_cfg.batch_max)
+		msg_flush();
+	else
+		msg_schedule();
+}
+
+/* A page of messages being built for sync or history. */
+struct msg_page {
+	struct json_object	*array;
+	int			 count;
+	int			 limit;
+	size_t			 size;
+	int			 more;
+	int64_t			 last_id;
+};
+
+/* Row callback: add a message to the page unless it is full. */
+static int
+msg_page_add(void *arg, const struct store_msg *m)
+{
+	struct msg_page	*pg = arg;
+	size_t		 size = msg_json_size(m);
+
+	if (pg->count == pg->limit ||
+	    (pg->count > 0 && pg->size + size > MSG_PAGE_BUDGET)) {
+		pg->more = 1;
+		return (1);
+	}
+	json_object_array_add(pg->array, msg_json(m->id, m->ts, m->from,
+	    m->to, m->cid, m->body, m->bodylen));
+	pg->count++;
+	pg->size += size;
+	pg->last_id = m->id;
+	return (0);
+}
+
+/* sync: a page of what the account may see after since (or its cursor). */
+void
+msg_cmd_sync(struct client *c, struct rpc_req *req)
+{
+	struct store_account	 a;
+	struct msg_page		 pg;
+	struct json_object	*result;
+	int64_t			 since;
+	int			 rc;
+
+	if (rpc_get(req->params, "since") != NULL) {
+		since = rpc_get_int(req->params, "since", 0);
+		if (store_account_cursor(server_store, c->account_id,
+		    since) != 0) {
+			cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
+			return;
+		}
+	} else {
+		rc = store_account_by_id(server_store, c->account_id, &a);
+		since = a.cursor;
+		store_account_clear(&a);
+		if (rc != 0) {
+			cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
+			return;
+		}
+	}
+
+	memset(&pg, 0, sizeof pg);
+	pg.array = json_object_new_array();
+	pg.limit = CS_SYNC_PAGE;
+	pg.last_id = since;
+	if (store_msg_sync(server_store, c->account_id, since,
+	    CS_SYNC_PAGE + 1, msg_page_add, &pg) != 0) {
+		json_object_put(pg.array);
+		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
+		return;
+	}
+	result = json_object_new_object();
+	json_object_object_add(result, "messages", pg.array);
+	json_object_object_add(result, "more", json_object_new_boolean(pg.more));
+	json_object_object_add(result, "last_id",
+	    json_object_new_int64(pg.last_id));
+	cmd_reply(c, req->id, result);
+	if (!pg.more)
+		client_synced(c);
+}
+
+/* history: a page of one conversation before a message id, oldest first. */
+void
+msg_cmd_history(struct client *c, struct rpc_req *req)
+{
+	struct msg_page		 pg;
+	struct json_object	*result, *array;
+	const char		*conv;
+	int64_t			 room, peer, before;
+	char			 name[NAME_USER_MAX + 2];
+	int			 rc, i;
+
+	conv = rpc_get_str(req->params, "conv", "");
+	before = rpc_get_int(req->params, "before", INT64_MAX);
+	if ((rc = msg_resolve(conv, &room, &peer, name, sizeof name)) != 0) {
+		cmd_error(c, req->id, rc == -1 ? CS_ERR_INTERNAL :
+		    CS_ERR_NO_SUCH_CONV, NULL, NULL);
+		return;
+	}
+
+	memset(&pg, 0, sizeof pg);
+	pg.array = json_object_new_array();
+	pg.limit = (int)rpc_get_int(req->params, "limit", 50);
+	if (store_msg_history(server_store, room, c->account_id, peer, before,
+	    pg.limit + 1, msg_page_add, &pg) != 0) {
+		json_object_put(pg.array);
+		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
+		return;
+	}
+
+	/* The store gives newest first; the page goes oldest first. */
+	array = json_object_new_array_ext(pg.count);
+	for (i = pg.count - 1; i >= 0; i--) {
+		json_object_array_add(array,
+		    json_object_get(json_object_array_get_idx(pg.array, i)));
+	}
+	json_object_put(pg.array);
+
+	result = json_object_new_object();
+	json_object_object_add(result, "messages", array);
+	json_object_object_add(result, "more", json_object_new_boolean(pg.more));
+	cmd_reply(c, req->id, result);
+}
+
+/* who: the users with at least one logged-in connection. */
+void
+msg_cmd_who(struct client *c, struct rpc_req *req)
+{
+	struct json_object	*result;
+
+	result = json_object_new_object();
+	json_object_object_add(result, "online", client_who());
+	cmd_reply(c, req->id, result);
+}
