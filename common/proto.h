@@ -17,7 +17,7 @@
 
 #define CS_WIRE_FRAME_MAX	(256 * 1024)	/* bytes per wire line */
 #define CS_API_FRAME_MAX	(256 * 1024)	/* bytes per API line */
-#define CS_BODY_MAX		(64 * 1024)	/* decoded message body bytes */
+#define CS_BODY_MAX		(128 * 1024)	/* decoded message body bytes */
 #define CS_TEXT_MAX		16384		/* bytes of text per message (agent) */
 #define CS_CID_MAX		64		/* client message id length */
 #define CS_HISTORY_MAX		200		/* messages per history page */

@@ -97,7 +97,8 @@ rpc_shorten(const char *name, char *out, size_t outlen)
 /*
  * Check the shape of a JSON-RPC 2.0 request and take ownership of it.  A
  * missing params member is replaced by an empty object inside obj, so
- * handlers never see NULL.  An explicit "id":null leaves req->id NULL.
+ * handlers never see NULL.  An explicit "id":null leaves req->id NULL but
+ * sets has_id: it is a request to answer (with a null id), not a notification.
  */
 int
 rpc_parse(struct json_object *obj, struct rpc_req *req, char *msg,
@@ -132,6 +133,7 @@ rpc_parse(struct json_object *obj, struct rpc_req *req, char *msg,
 			return (CS_ERR_INVALID_REQUEST);
 		}
 		req->id = v;
+		req->has_id = 1;
 	}
 	if (json_object_object_get_ex(obj, "params", &params)) {
 		if (!json_object_is_type(params, json_type_object)) {

@@ -16,7 +16,9 @@ struct evbuffer;
 /* A request or notification, as checked by rpc_parse(). */
 struct rpc_req {
 	const char		*method;	/* borrowed from obj */
-	struct json_object	*id;		/* borrowed; NULL for a notification */
+	struct json_object	*id;		/* borrowed; NULL for a notification
+						   and for "id":null */
+	int			 has_id;	/* 0 only for a notification */
 	struct json_object	*params;	/* borrowed; an object, never NULL
 						   (an empty one is supplied) */
 	struct json_object	*obj;		/* the whole request, owned */

@@ -67,6 +67,10 @@ const struct opt_entry opt_table[] = {
 	{ "login_timeout", 0, OPT_INT, 0, OFF(login_timeout),
 	  60, 1, 86400, NULL, "SECS",
 	  "deadline from accept to a successful login, register or resume" },
+	{ "register_timeout", 0, OPT_INT, 0, OFF(register_timeout),
+	  600, 1, 86400, NULL, "SECS",
+	  "deadline from a successful register to its register_confirm "
+	  "(time to scan the QR code)" },
 	{ "idle_timeout", 0, OPT_INT, 0, OFF(idle_timeout),
 	  300, 2, 7 * 86400, NULL, "SECS",
 	  "close a logged-in connection silent for this long" },

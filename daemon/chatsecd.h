@@ -82,6 +82,7 @@ struct server_config {
 	long long	 version;
 	long long	 handshake_timeout;	/* seconds */
 	long long	 login_timeout;
+	long long	 register_timeout;
 	long long	 idle_timeout;
 	long long	 prelogin_bytes;
 	long long	 output_max;
@@ -177,6 +178,7 @@ struct client {
 	struct hash_job		*job;
 	struct auth_pending	*pending;
 	struct auth_reg		*reg;
+	int64_t			 reg_since;	/* monotonic ms of register */
 
 	unsigned int		 nsending;	/* sends in the batch */
 	TAILQ_ENTRY(client)	 entry;

@@ -236,6 +236,8 @@ auth_register_hashed(void *arg, int ok, const char *hash)
 	}
 	auth_reg_free(c->reg);
 	c->reg = reg;
+	c->reg_since = clock_mono_ms();
+	client_enter_state(c, c->state);	/* re-arm: register deadline */
 
 	result = json_object_new_object();
 	json_object_object_add(result, "user",

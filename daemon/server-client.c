@@ -191,6 +191,9 @@ client_deadline(struct client *c)
 	case CLIENT_DL_HANDSHAKE:
 		return (c->accepted + server_cfg.handshake_timeout * 1000);
 	case CLIENT_DL_LOGIN:
+		if (c->reg != NULL)
+			return (c->reg_since +
+			    server_cfg.register_timeout * 1000);
 		return (c->accepted + server_cfg.login_timeout * 1000);
 	case CLIENT_DL_IDLE:
 		return (c->last_rx + server_cfg.idle_timeout * 1000);

@@ -166,6 +166,12 @@ cmd_dispatch(struct client *c, struct json_object *obj)
 		return;
 	}
 
+	if (req.has_id && req.id == NULL) {
+		/* Only agents speak the wire, and they never send a null id. */
+		client_send(c, rpc_error(NULL, CS_ERR_INVALID_REQUEST,
+		    "id must be an integer or a string", NULL));
+		goto out;
+	}
 	if ((ce = cmd_find(req.method)) == NULL) {
 		snprintf(msg, sizeof msg, "unknown method: %s", req.method);
 		cmd_error(c, req.id, CS_ERR_METHOD, msg, NULL);

@@ -223,6 +223,8 @@ msg_flush(void)
 			    json_object_new_int64(e->ts));
 			json_object_object_add(result, "dup",
 			    json_object_new_boolean(e->dup));
+			json_object_object_add(result, "to",
+			    json_object_new_string(e->to));
 			cmd_reply(e->c, e->id, result);
 		}
 		if (!failed && !e->dup) {
