@@ -259,6 +259,8 @@ agent_setup_server(const char *given)
 		fatalx("bad server address in profile: %s", agent_conf.server);
 }
 
+static int	 agent_lock_fd = -1;
+
 /*
  * One agent per profile: hold an exclusive lock on PROFILE/agent.lock for
  * the life of the process (the descriptor is deliberately never closed).
@@ -278,7 +280,21 @@ agent_lock_profile(void)
 			    agent_conf.profile_dir);
 		fatal("lock %s", path);
 	}
+	agent_lock_fd = fd;
 	free(path);
+}
+
+/* Write our pid into the lock file, for scripts that stop the agent. */
+static void
+agent_write_pid(void)
+{
+	char	 buf[32];
+	int	 len;
+
+	len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	if (ftruncate(agent_lock_fd, 0) != 0 ||
+	    pwrite(agent_lock_fd, buf, (size_t)len, 0) != len)
+		log_warn("cannot write the pid to agent.lock");
 }
 
 /* Parse options, set up the profile and socket, then run the loop. */
@@ -391,6 +407,7 @@ main(int argc, char **argv)
 			fatal("daemon");
 		log_init("chatsec-agent", 0, agent_conf.verbose);
 	}
+	agent_write_pid();
 
 	if ((agent_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");

@@ -111,13 +111,17 @@ chatsec is running. The agent speaks JSON-RPC on $sock:
 
 See README.md and doc/api.md. Stop both with: contrib/setup.sh stop
 EOF
+	# On a terminal, attach the curses UI (quitting it leaves both running).
+	if [ -t 0 ] && [ -t 1 ] && [ -z "${CHATSEC_NO_UI:-}" ]; then
+		exec "$bin/chatsec" -S "$sock"
+	fi
 }
 
 stop() {
 	if [ -f "$datadir/server/chatsecd.pid" ]; then
 		kill "$(cat "$datadir/server/chatsecd.pid")" 2>/dev/null || true
 	fi
-	pid=$(cat "$datadir/default/agent.pid" 2>/dev/null || true)
+	pid=$(cat "$datadir/default/agent.lock" 2>/dev/null || true)
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
 	say "stopped"
 }
