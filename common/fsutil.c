@@ -45,9 +45,14 @@ fs_check_private(const char *path, mode_t mode)
 		errno = EPERM;
 		return (-1);
 	}
-	if ((st.st_mode & 07777) != (mode & 07777) &&
-	    chmod(path, mode & 07777) == -1)
+	/*
+	 * Never loosen or tighten an existing directory: a -S /tmp/x.sock
+	 * must not chmod /tmp.  One that grants more than mode is refused.
+	 */
+	if ((st.st_mode & 07777) & ~(mode & 07777)) {
+		errno = EPERM;
 		return (-1);
+	}
 	return (0);
 }
 
@@ -66,7 +71,7 @@ fs_is_dir(const char *path)
 
 /*
  * Create path and any missing parents (parents 0700), then make sure the
- * last component is a directory we own with exactly `mode`.
+ * last component is a directory we own that grants no more than `mode`.
  */
 int
 fs_mkdir_private(const char *path, mode_t mode)

@@ -7,8 +7,9 @@
 
 /*
  * Create directory path and its parents with the given mode.  The last
- * component must end up owned by us with exactly `mode` (group/other bits
- * are refused if already present); returns 0 or -1 with errno set.
+ * component must be owned by us and grant no more than `mode`: an existing
+ * directory with more bits (e.g. /tmp) is refused with EPERM, never
+ * chmod'ed.  Returns 0 or -1 with errno set.
  */
 int	 fs_mkdir_private(const char *path, mode_t mode);
 

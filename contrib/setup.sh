@@ -75,7 +75,7 @@ agent_alive() {
 
 run() {
 	bin=$top/build
-	mkdir -p "$datadir/server"
+	mkdir -p "$datadir"
 	if [ -f "$datadir/server/chatsecd.pid" ] &&
 	    kill -0 "$(cat "$datadir/server/chatsecd.pid")" 2>/dev/null; then
 		say "chatsecd already running (pid $(cat "$datadir/server/chatsecd.pid"))"

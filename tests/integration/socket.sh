@@ -38,6 +38,16 @@ assert_eq "$(stat -c %a "$T/xdg/chatsec/agent.sock")" 600 "mode of the socket"
 launch_plain env "$T/env.sock" XDG_RUNTIME_DIR="$T/xdg" CHATSEC_SOCKET="$T/env.sock"
 assert_eq "$(stat -c %a "$T/env.sock")" 600 "mode of the CHATSEC_SOCKET socket"
 
+# --- a socket directory open to others is refused and left as it is -------------------
+mkdir -m 755 "$T/opendir"
+AGENT_SOCK[open]=$T/opendir/agent.sock
+launch_agent open
+wait_exit "${AGENT_PID[open]}" 10 || fail "an agent with its socket in a 0755 directory did not exit"
+[ "$LIB_EXIT_STATUS" -ne 0 ] || fail "an agent with its socket in a 0755 directory exited with status 0"
+assert_eq "$(stat -c %a "$T/opendir")" 755 "mode of an existing socket directory (must not be changed)"
+assert_contains "$(cat "$T/open.log")" "socket directory $T/opendir" "error for a socket directory open to others"
+[ ! -e "$T/opendir/agent.sock" ] || fail "a socket was made in a directory open to others"
+
 # --- -S, and a second agent on the same socket ----------------------------------------
 start_agent one
 assert_eq "$(stat -c %a "$(agent_sock one)")" 600 "mode of the -S socket"
@@ -74,9 +84,13 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	chmod 711 "$T"
 	mkdir -m 700 "$T/nob" "$T/nobrun"
 	chown "$nobody:$nobody" "$T/nob" "$T/nobrun"
+	# The build tree may sit in a directory nobody can't enter: run a copy.
+	mkdir -m 711 "$T/bin"
+	cp "$CHATSEC_AGENT" "$T/bin/chatsec-agent"
+	chmod 755 "$T/bin/chatsec-agent"
 	AGENT_SOCK[nob]=$T/nobrun/agent.sock
 	setpriv --reuid="$nobody" --regid="$nobody" --clear-groups \
-		"$CHATSEC_AGENT" -f -S "$T/nobrun/agent.sock" -d "$T/nob" -s "127.0.0.1:$PORT" --backoff-max 1 \
+		"$T/bin/chatsec-agent" -f -S "$T/nobrun/agent.sock" -d "$T/nob" -s "127.0.0.1:$PORT" --backoff-max 1 \
 		</dev/null >>"$T/nob.log" 2>&1 &
 	AGENT_PID[nob]=$!
 	lib_track $!

@@ -147,11 +147,14 @@ test_fs_mkdir(void **state)
 	assert_int_equal(st.st_mode & 07777, 0700);
 	/* Again is fine. */
 	assert_int_equal(fs_mkdir_private(path, 0700), 0);
-	/* Extra bits are taken away. */
+	/* A directory that grants more is refused and left as it is. */
 	assert_int_equal(chmod(path, 0755), 0);
-	assert_int_equal(fs_mkdir_private(path, 0700), 0);
+	errno = 0;
+	assert_int_equal(fs_mkdir_private(path, 0700), -1);
+	assert_int_equal(errno, EPERM);
 	assert_int_equal(stat(path, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(chmod(path, 0700), 0);
 	/* Trailing slash. */
 	snprintf(path, sizeof path, "%s/d/", dir);
 	assert_int_equal(fs_mkdir_private(path, 0700), 0);
