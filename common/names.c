@@ -95,3 +95,40 @@ name_password_check(const char *pw, size_t len)
 		return ("password must be valid UTF-8 without NUL characters");
 	return (NULL);
 }
+
+/*
+ * Check a room name against the rules in names.h; NULL if valid, else a
+ * static sentence fit to show the user.
+ */
+const char *
+name_room_check(const char *name)
+{
+	size_t	len, i;
+
+	if (name == NULL)
+		return ("room name is missing");
+	if (name[0] != '#')
+		return ("room name must start with '#'");
+	len = strnlen(name + 1, NAME_ROOM_MAX + 1);
+	if (len < NAME_ROOM_MIN)
+		return ("room name is too short (min 2 characters after '#')");
+	if (len > NAME_ROOM_MAX)
+		return ("room name is too long (max 32 characters after '#')");
+	for (i = 1; i <= len; i++) {
+		if (!name_is_alpha(name[i]) && !name_is_digit(name[i]) &&
+		    name[i] != '-' && name[i] != '_')
+			return ("room name may contain only ASCII letters, "
+			    "digits, '-' and '_' after '#'");
+	}
+	if (!name_is_alpha(name[1]) && !name_is_digit(name[1]))
+		return ("room name must start with a letter or a digit "
+		    "after '#'");
+	return (NULL);
+}
+
+/* Fold a room name to ASCII lower case, the key for uniqueness. */
+char *
+name_room_fold(const char *name, char *out, size_t outlen)
+{
+	return (name_fold(name, out, outlen));
+}

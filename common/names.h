@@ -27,4 +27,20 @@ char	*name_fold(const char *name, char *out, size_t outlen);
 /* Return NULL if pw is an acceptable password, else a static sentence. */
 const char *name_password_check(const char *pw, size_t len);
 
+/*
+ * Room names: '#' then 2 to 32 ASCII letters, digits, '-' and '_', the
+ * first of them a letter or a digit.  Unique without regard to case (the
+ * folded form is the key); the display form keeps its case.  ASCII only,
+ * so no confusable look-alikes and no control or invisible characters.
+ */
+#define NAME_ROOM_MIN	2	/* characters after '#' */
+#define NAME_ROOM_MAX	32
+#define NAME_ROOM_SIZE	(NAME_ROOM_MAX + 2)	/* '#', name, NUL */
+
+/* Return NULL if name is a valid room name, else a static sentence. */
+const char *name_room_check(const char *name);
+
+/* Fold a room name into out (size >= NAME_ROOM_SIZE).  Returns out. */
+char	*name_room_fold(const char *name, char *out, size_t outlen);
+
 #endif

@@ -24,6 +24,11 @@
 #define CS_SYNC_PAGE		500		/* messages per sync page */
 
 #define CS_GENERAL		"#general"
+#define CS_TOPIC_MAX		256		/* bytes of a room topic */
+#define CS_REASON_MAX		256		/* bytes of a kick/ban reason */
+#define CS_BAN_MAX		(366 * 86400)	/* longest timed ban, seconds */
+#define CS_AUDIT_MAX		1000		/* audit rows per admin_audit */
+#define CS_ROOM_EVENTS_PAGE	500		/* room events per sync page */
 
 /* JSON-RPC 2.0 standard errors. */
 #define CS_ERR_PARSE		-32700	/* not JSON / bad UTF-8 */
@@ -52,5 +57,16 @@
 #define CS_ERR_TIMEOUT		1016	/* server did not answer in time */
 #define CS_ERR_BAD_CODE_FORMAT	1017	/* code is not 6 digits */
 #define CS_ERR_DISABLED		1018	/* account disabled (same reply as 1002 on login) */
+
+/* Rooms and administration (doc/protocol.md, "Rooms"). */
+#define CS_ERR_FORBIDDEN	1020	/* a right is missing (message says which) */
+#define CS_ERR_NO_SUCH_ROOM	1021	/* no such room, or not visible */
+#define CS_ERR_BANNED		1022	/* banned from the room */
+#define CS_ERR_MUTED		1023	/* muted in the room */
+#define CS_ERR_ROOM_TAKEN	1024	/* room name already taken */
+#define CS_ERR_BAD_ROOM_NAME	1025	/* room name breaks the rules */
+#define CS_ERR_NOT_MEMBER	1026	/* the user is not a member of the room */
+#define CS_ERR_ALREADY		1027	/* already so (member, invited, banned...) */
+#define CS_ERR_GENERAL		1028	/* not possible in #general */
 
 #endif

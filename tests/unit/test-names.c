@@ -101,6 +101,59 @@ test_names_password(void **state)
 	assert_non_null(name_password_check(NULL, 0));
 }
 
+/* Assert a room name is accepted. */
+static void
+test_room_ok(const char *name)
+{
+	const char	*why = name_room_check(name);
+
+	if (why != NULL)
+		fail_msg("room \"%s\" refused: %s", name, why);
+}
+
+/* Assert a room name is refused with a sentence containing want. */
+static void
+test_room_no(const char *name, const char *want)
+{
+	const char	*why = name_room_check(name);
+
+	if (why == NULL)
+		fail_msg("room \"%s\" accepted", name);
+	if (strstr(why, want) == NULL)
+		fail_msg("room \"%s\": \"%s\" does not mention \"%s\"", name,
+		    why, want);
+}
+
+/* Room names: '#', 2..32 of [A-Za-z0-9_-], starting with a letter or digit. */
+static void
+test_rooms(void **state)
+{
+	char	out[NAME_ROOM_SIZE];
+
+	test_room_ok("#general");
+	test_room_ok("#ab");
+	test_room_ok("#Dev-Team_2");
+	test_room_ok("#2024");
+	test_room_ok("#abcdefghijklmnopqrstuvwxyz012345");	/* 32 */
+	test_room_no(NULL, "missing");
+	test_room_no("", "start with '#'");
+	test_room_no("general", "start with '#'");
+	test_room_no("#", "too short");
+	test_room_no("#a", "too short");
+	test_room_no("#abcdefghijklmnopqrstuvwxyz0123456", "too long");
+	test_room_no("#-ab", "start with a letter or a digit");
+	test_room_no("#_ab", "start with a letter or a digit");
+	test_room_no("##ab", "only");
+	test_room_no("#a b", "only");
+	test_room_no("#a.b", "only");
+	test_room_no("#ab\n", "only");
+	test_room_no("#ab\x7f", "only");
+	test_room_no("#d\xd0\xb5v", "only");		/* Cyrillic e */
+	test_room_no("#dev\xe2\x80\x8b", "only");	/* zero-width space */
+	assert_string_equal(name_room_fold("#Dev-Team_2", out, sizeof out),
+	    "#dev-team_2");
+}
+
 int
 main(void)
 {
@@ -109,6 +162,7 @@ main(void)
 		cmocka_unit_test(test_names_bad),
 		cmocka_unit_test(test_names_fold),
 		cmocka_unit_test(test_names_password),
+		cmocka_unit_test(test_rooms),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
