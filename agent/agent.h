@@ -70,7 +70,8 @@ struct agent_msg {
 #define EVENTS_MESSAGE	0x1
 #define EVENTS_PRESENCE	0x2
 #define EVENTS_LINK	0x4
-#define EVENTS_ALL	(EVENTS_MESSAGE|EVENTS_PRESENCE|EVENTS_LINK)
+#define EVENTS_ROOM	0x8
+#define EVENTS_ALL	(EVENTS_MESSAGE|EVENTS_PRESENCE|EVENTS_LINK|EVENTS_ROOM)
 struct events_filter {
 	unsigned int	 types;
 	char		*conv;		/* owned; NULL for every conversation */
@@ -166,6 +167,15 @@ void	 api_who(struct api_pending *, struct json_object *);
 void	 api_subscribe(struct api_pending *, struct json_object *);
 void	 api_unsubscribe(struct api_pending *, struct json_object *);
 void	 api_events(struct api_pending *, struct json_object *);
+
+/* api-rooms.c */
+void	 api_forward(struct api_pending *, struct json_object *);
+void	 api_room(struct api_pending *, struct json_object *);
+int	 rooms_deliver(struct json_object *);
+
+/* api-admin.c */
+void	 api_admin_user(struct api_pending *, struct json_object *);
+void	 api_admin_audit(struct api_pending *, struct json_object *);
 
 /* link.c */
 void	 link_start(void);

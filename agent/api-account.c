@@ -28,7 +28,7 @@
 /* What hello advertises. */
 static const char *api_capabilities[] = {
 	"register", "login", "logout", "send", "history", "who", "subscribe",
-	"events", "status",
+	"events", "status", "rooms", "admin",
 };
 
 /* An account request on its way to the server. */

@@ -57,17 +57,14 @@ api_send(struct api_pending *p, struct json_object *params)
 		    "bytes)", CS_TEXT_MAX);
 		return;
 	}
-	if (strcmp(to, CS_GENERAL) != 0) {
-		if (to[0] == '#') {
-			api_errorf(p, CS_ERR_NO_SUCH_CONV, "no such "
-			    "conversation: %s", to);
-			return;
-		}
-		if (name_user_check(to) != NULL) {
-			api_error(p, CS_ERR_NO_SUCH_USER, "no such user",
-			    NULL);
-			return;
-		}
+	if (to[0] == '#' && name_room_check(to) != NULL) {
+		api_errorf(p, CS_ERR_NO_SUCH_CONV, "no such conversation: %s",
+		    to);
+		return;
+	}
+	if (to[0] != '#' && name_user_check(to) != NULL) {
+		api_error(p, CS_ERR_NO_SUCH_USER, "no such user", NULL);
+		return;
 	}
 	if (cid != NULL && !chat_cid_ok(cid)) {
 		api_error(p, CS_ERR_PARAMS, "parameter cid: 1 to 64 of "

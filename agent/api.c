@@ -45,6 +45,7 @@
 #define API_STR(n, f, lo, hi)	{ n, RPC_STRING, f, lo, hi }
 #define API_INT(n, f, lo, hi)	{ n, RPC_INT, f, lo, hi }
 #define API_ARR(n, f, lo, hi)	{ n, RPC_ARRAY, f, lo, hi }
+#define API_BOOL(n, f)		{ n, RPC_BOOL, f, 0, 0 }
 
 static const struct rpc_param api_p_none[] = { { NULL } };
 static const struct rpc_param api_p_register[] = {
@@ -88,6 +89,53 @@ static const struct rpc_param api_p_events[] = {
 	{ NULL }
 };
 
+static const struct rpc_param api_p_room_create[] = {
+	API_STR("room", RPC_REQUIRED, 1, 64),
+	API_BOOL("invite_only", 0),
+	API_STR("topic", 0, 0, CS_TOPIC_MAX),
+	{ NULL }
+};
+static const struct rpc_param api_p_room[] = {
+	API_STR("room", RPC_REQUIRED, 1, 64),
+	{ NULL }
+};
+static const struct rpc_param api_p_room_topic[] = {
+	API_STR("room", RPC_REQUIRED, 1, 64),
+	API_STR("topic", 0, 0, CS_TOPIC_MAX),
+	{ NULL }
+};
+static const struct rpc_param api_p_room_user[] = {
+	API_STR("room", RPC_REQUIRED, 1, 64),
+	API_STR("user", RPC_REQUIRED, 1, 64),
+	{ NULL }
+};
+static const struct rpc_param api_p_room_kick[] = {
+	API_STR("room", RPC_REQUIRED, 1, 64),
+	API_STR("user", RPC_REQUIRED, 1, 64),
+	API_STR("reason", 0, 0, CS_REASON_MAX),
+	{ NULL }
+};
+static const struct rpc_param api_p_room_ban[] = {
+	API_STR("room", RPC_REQUIRED, 1, 64),
+	API_STR("user", RPC_REQUIRED, 1, 64),
+	API_STR("reason", 0, 0, CS_REASON_MAX),
+	API_INT("expires_in", 0, 1, CS_BAN_MAX),
+	{ NULL }
+};
+static const struct rpc_param api_p_user[] = {
+	API_STR("user", RPC_REQUIRED, 1, 64),
+	{ NULL }
+};
+static const struct rpc_param api_p_audit[] = {
+	API_STR("account", 0, 1, 64),
+	API_STR("addr", 0, 1, 64),
+	API_STR("kind", 0, 1, 64),
+	API_INT("since", 0, 0, INT64_MAX),
+	API_INT("until", 0, 0, INT64_MAX),
+	API_INT("limit", 0, 1, CS_AUDIT_MAX),
+	{ NULL }
+};
+
 /* One API method: the whole of what the dispatcher knows about it. */
 struct api_method {
 	const char		*name;
@@ -111,6 +159,27 @@ static const struct api_method api_methods[] = {
 	{ "subscribe", 0, api_p_subscribe, api_subscribe },
 	{ "unsubscribe", 0, api_p_none, api_unsubscribe },
 	{ "events", 0, api_p_events, api_events },
+	{ "room_create", API_LOGIN, api_p_room_create, api_room },
+	{ "room_list", API_LOGIN, api_p_none, api_forward },
+	{ "room_join", API_LOGIN, api_p_room, api_room },
+	{ "room_leave", API_LOGIN, api_p_room, api_room },
+	{ "room_topic", API_LOGIN, api_p_room_topic, api_room },
+	{ "room_members", API_LOGIN, api_p_room, api_room },
+	{ "room_invite", API_LOGIN, api_p_room_user, api_room },
+	{ "room_kick", API_LOGIN, api_p_room_kick, api_room },
+	{ "room_ban", API_LOGIN, api_p_room_ban, api_room },
+	{ "room_unban", API_LOGIN, api_p_room_user, api_room },
+	{ "room_mute", API_LOGIN, api_p_room_user, api_room },
+	{ "room_unmute", API_LOGIN, api_p_room_user, api_room },
+	{ "room_op", API_LOGIN, api_p_room_user, api_room },
+	{ "room_deop", API_LOGIN, api_p_room_user, api_room },
+	{ "room_transfer", API_LOGIN, api_p_room_user, api_room },
+	{ "room_delete", API_LOGIN, api_p_room, api_room },
+	{ "admin_accounts", API_LOGIN, api_p_none, api_forward },
+	{ "admin_disable", API_LOGIN, api_p_user, api_admin_user },
+	{ "admin_enable", API_LOGIN, api_p_user, api_admin_user },
+	{ "admin_revoke_sessions", API_LOGIN, api_p_user, api_admin_user },
+	{ "admin_audit", API_LOGIN, api_p_audit, api_admin_audit },
 };
 
 static int		 api_fd = -1;

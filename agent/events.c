@@ -37,6 +37,7 @@ static const struct {
 	{ "message", EVENTS_MESSAGE },
 	{ "presence", EVENTS_PRESENCE },
 	{ "link", EVENTS_LINK },
+	{ "room", EVENTS_ROOM },
 };
 
 #define EVENTS_EXPIRE_EVERY	100		/* events between age checks */
@@ -144,7 +145,7 @@ events_filter_parse(struct json_object *params, struct events_filter *f,
 			    == 0) {
 				snprintf(msg, msglen, "parameter types: "
 				    "unknown event type (one of message, "
-				    "presence, link)");
+				    "presence, link, room)");
 				return (CS_ERR_PARAMS);
 			}
 			f->types |= bit;
@@ -152,8 +153,8 @@ events_filter_parse(struct json_object *params, struct events_filter *f,
 	}
 	if ((conv = rpc_get_str(params, "conv", NULL)) != NULL) {
 		if (msg_conv_check(conv) != 0) {
-			snprintf(msg, msglen, "parameter conv: not #general "
-			    "or a username");
+			snprintf(msg, msglen, "parameter conv: not a room "
+			    "name or a username");
 			return (CS_ERR_PARAMS);
 		}
 		f->conv = xstrdup(conv);
@@ -172,7 +173,7 @@ events_filter_clear(struct events_filter *f)
 
 /*
  * Return 1 if an event of type (and conversation) passes f.  A conv filter
- * means "only message events of that conversation" (doc/api.md).
+ * means "only message and room events of that conversation" (doc/api.md).
  */
 static int
 events_filter_match(const struct events_filter *f, const char *type,
@@ -182,8 +183,8 @@ events_filter_match(const struct events_filter *f, const char *type,
 
 	if ((f->types & bit) == 0)
 		return (0);
-	if (f->conv != NULL && (bit != EVENTS_MESSAGE || conv == NULL ||
-	    strcasecmp(conv, f->conv) != 0))
+	if (f->conv != NULL && ((bit != EVENTS_MESSAGE && bit != EVENTS_ROOM) ||
+	    conv == NULL || strcasecmp(conv, f->conv) != 0))
 		return (0);
 	return (1);
 }
@@ -253,6 +254,9 @@ events_fanout(struct json_object *ev)
 		type = json_object_get_string(v);
 	if (strcmp(type, "message") == 0 &&
 	    json_object_object_get_ex(ev, "conv", &v))
+		conv = json_object_get_string(v);
+	else if (strcmp(type, "room") == 0 &&
+	    json_object_object_get_ex(ev, "room", &v))
 		conv = json_object_get_string(v);
 	TAILQ_FOREACH(c, &events_subs, sub_entry) {
 		if (c->replaying || (c->flags & API_CLIENT_DEAD))

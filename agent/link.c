@@ -512,9 +512,9 @@ link_sync_cb(void *arg, int code, const char *message,
     struct json_object *result, struct json_object *data)
 {
 	struct json_object	*msgs, *v;
-	int64_t			 before, after, last;
+	int64_t			 before, after, last, room_before, room_after;
 	size_t			 n = 0;
-	int			 more = 0;
+	int			 more = 0, room_more = 0;
 
 	if (code == CS_ERR_NOT_CONNECTED)
 		return;
@@ -522,6 +522,22 @@ link_sync_cb(void *arg, int code, const char *message,
 		link_fail("sync failed: %s", log_safe(message));
 		return;
 	}
+	/* Room events first (api-rooms.c), then the messages. */
+	room_before = lstore_kv_get_int("room_cursor", -1);
+	if (json_object_object_get_ex(result, "room_events", &msgs) &&
+	    json_object_is_type(msgs, json_type_array) &&
+	    rooms_deliver(msgs) != 0) {
+		link_fail("cannot store room events from the server");
+		return;
+	}
+	if (json_object_object_get_ex(result, "room_more", &v))
+		room_more = json_object_get_boolean(v);
+	if (json_object_object_get_ex(result, "room_last", &v) &&
+	    json_object_is_type(v, json_type_int) &&
+	    (last = json_object_get_int64(v)) >
+	    lstore_kv_get_int("room_cursor", -1))
+		lstore_kv_set_int("room_cursor", last);
+	room_after = lstore_kv_get_int("room_cursor", -1);
 	before = lstore_kv_get_int("cursor", 0);
 	if (json_object_object_get_ex(result, "messages", &msgs) &&
 	    json_object_is_type(msgs, json_type_array)) {
@@ -534,7 +550,8 @@ link_sync_cb(void *arg, int code, const char *message,
 	after = lstore_kv_get_int("cursor", 0);
 	log_debug("%s: %zu messages, cursor %lld, more %d", __func__, n,
 	    (long long)after, more);
-	if (more && after > before) {
+	if ((more && after > before) ||
+	    (room_more && room_after > room_before)) {
 		link_enter_state(LINK_SYNCING, NULL);
 		return;
 	}
@@ -555,6 +572,9 @@ link_sync(void)
 	params = json_object_new_object();
 	if ((cursor = lstore_kv_get_int("cursor", 0)) > 0)
 		json_object_object_add(params, "since",
+		    json_object_new_int64(cursor));
+	if ((cursor = lstore_kv_get_int("room_cursor", -1)) >= 0)
+		json_object_object_add(params, "room_since",
 		    json_object_new_int64(cursor));
 	if (link_request("sync", params, AGENT_REQ_TIMEOUT, link_sync_cb,
 	    NULL, NULL) != 0)
@@ -592,6 +612,7 @@ link_session_begin(const char *user, const char *token, int admin)
 		    log_safe(user));
 		lstore_msg_clear();
 		lstore_kv_del("cursor");
+		lstore_kv_del("room_cursor");
 	}
 	free(old);
 	lstore_kv_set("user", user);
@@ -835,6 +856,16 @@ link_on_message(struct json_object *params)
 	link_deliver(params);
 }
 
+/* A room event notification from the server (api-rooms.c). */
+static void
+link_on_room(struct json_object *params)
+{
+	if (lnk.state != LINK_READY && lnk.state != LINK_SYNCING)
+		return;
+	if (rooms_deliver(params) != 0)
+		link_fail("cannot store a room event from the server");
+}
+
 /* Notifications the server pushes. */
 static const struct {
 	const char	*method;
@@ -842,6 +873,7 @@ static const struct {
 } link_notifications[] = {
 	{ "message", link_on_message },
 	{ "presence", link_on_presence },
+	{ "room", link_on_room },
 };
 
 /* Route one frame from the server: a response or a notification. */

@@ -34,14 +34,16 @@ msg_same_user(const char *a, const char *b)
 }
 
 /*
- * Check a conversation name from an API client: 0 if it is #general or a
- * well-formed username, else CS_ERR_NO_SUCH_CONV.
+ * Check a conversation name from an API client: 0 if it is a well-formed
+ * room name (#general included) or username, else CS_ERR_NO_SUCH_CONV.
+ * Whether the room exists and may be read is the server's to say.
  */
 int
 msg_conv_check(const char *conv)
 {
-	if (strcmp(conv, CS_GENERAL) == 0)
-		return (0);
+	if (conv[0] == '#')
+		return (name_room_check(conv) == NULL ? 0 :
+		    CS_ERR_NO_SUCH_CONV);
 	if (name_user_check(conv) != NULL)
 		return (CS_ERR_NO_SUCH_CONV);
 	return (0);

@@ -38,6 +38,25 @@ static const struct audit_kind audit_kinds[] = {
 	{ "resume",		0 },
 	{ "resume-failed",	0 },
 	{ "logout",		0 },
+	{ "room-create",	1 },	/* room moderation: detail names */
+	{ "room-join",		1 },	/* the room and the user acted on */
+	{ "room-leave",		1 },
+	{ "room-topic",		1 },
+	{ "room-invite",	1 },
+	{ "room-kick",		1 },
+	{ "room-ban",		1 },
+	{ "room-unban",		1 },
+	{ "room-mute",		1 },
+	{ "room-unmute",	1 },
+	{ "room-op",		1 },
+	{ "room-deop",		1 },
+	{ "room-transfer",	1 },
+	{ "room-delete",	1 },
+	{ "admin-disable",	1 },	/* admin actions: account is the admin */
+	{ "admin-enable",	1 },
+	{ "admin-revoke-sessions", 1 },
+	{ "admin-grant",	1 },	/* offline, written by admin_offline() */
+	{ "admin-revoke",	1 },
 };
 
 struct audit_row {

@@ -231,14 +231,18 @@ void
 bus_publish_message(const struct bus_msg *m)
 {
 	struct bus_frame	*f;
+	size_t			 i;
 
 	f = bus_frame_new("message", msg_json(m->id, m->ts, m->from, m->to,
 	    m->cid, m->body, m->bodylen));
 	if (f == NULL)
 		return;
-	if (m->room_id != 0)
+	if (m->room_id != 0 && m->members == NULL)
 		bus_deliver_all(f);
-	else {
+	else if (m->room_id != 0) {
+		for (i = 0; i < m->nmembers; i++)
+			bus_deliver_account(m->members[i], f);
+	} else {
 		bus_deliver_account(m->sender_id, f);
 		if (m->rcpt_id != m->sender_id)
 			bus_deliver_account(m->rcpt_id, f);
@@ -260,5 +264,24 @@ bus_publish_presence(const char *user, int online)
 	if ((f = bus_frame_new("presence", params)) == NULL)
 		return;
 	bus_deliver_all(f);
+	bus_frame_unref(f);
+}
+
+/* Publish a room event to the accounts it is for. */
+void
+bus_publish_room(struct json_object *params, const int64_t *accounts,
+    size_t n)
+{
+	struct bus_frame	*f;
+	size_t			 i;
+
+	if ((f = bus_frame_new("room", params)) == NULL)
+		return;
+	if (accounts == NULL)
+		bus_deliver_all(f);
+	else {
+		for (i = 0; i < n; i++)
+			bus_deliver_account(accounts[i], f);
+	}
 	bus_frame_unref(f);
 }

@@ -30,7 +30,12 @@ struct bus_msg {
 	const char	*cid;
 	const uint8_t	*body;
 	size_t		 bodylen;
+	/* A room message goes to these accounts; NULL: to every subscriber
+	 * (#general, which every account is in). */
+	const int64_t	*members;
+	size_t		 nmembers;
 };
+struct json_object;
 
 void	 bus_init(void);
 void	 bus_free(void);
@@ -45,8 +50,14 @@ struct bus_sub	*bus_subscribe(int64_t account,
 		    void (*deliver)(void *, struct bus_frame *), void *arg);
 void		 bus_unsubscribe(struct bus_sub *);
 
-/* Message to a room (every subscriber) or a DM (both parties). */
+/* Message to a room (its members) or a DM (both parties). */
 void	 bus_publish_message(const struct bus_msg *);
+/*
+ * A room event (params taken over) to the given accounts (each id once),
+ * or to every subscriber when accounts is NULL.
+ */
+void	 bus_publish_room(struct json_object *params, const int64_t *accounts,
+	    size_t n);
 /* A user came online or went offline: every subscriber hears it. */
 void	 bus_publish_presence(const char *user, int online);
 

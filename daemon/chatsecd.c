@@ -108,6 +108,14 @@ const struct opt_entry opt_table[] = {
 	  30, 1, 3650, NULL, "DAYS", "a session unused this long expires" },
 	{ "session_max_days", 0, OPT_INT, 0, OFF(session_max_days),
 	  90, 1, 3650, NULL, "DAYS", "a session this old expires" },
+	{ "admin_grant", 0, OPT_STR, OPT_CLI, OFF(admin_grant), 0, 0, 0,
+	  NULL, "NAME",
+	  "make account NAME a server admin in the data directory's database "
+	  "and exit (the server must be stopped)" },
+	{ "admin_revoke", 0, OPT_STR, OPT_CLI, OFF(admin_revoke), 0, 0, 0,
+	  NULL, "NAME",
+	  "take server admin away from account NAME and exit (the server must "
+	  "be stopped)" },
 	{ "help", 'h', OPT_FLAG, OPT_CLI, OFF(help), 0, 0, 0, NULL, NULL,
 	  "show this help and exit" },
 	{ "version", 'V', OPT_FLAG, OPT_CLI, OFF(version), 0, 0, 0, NULL, NULL,
@@ -492,6 +500,14 @@ main(int argc, char **argv)
 	server_absolute(&server_cfg.datadir);
 	server_absolute(&server_cfg.cert);
 	server_absolute(&server_cfg.key);
+
+	if (server_cfg.admin_grant != NULL || server_cfg.admin_revoke != NULL) {
+		server_lock();
+		i = (size_t)admin_offline(server_cfg.admin_grant,
+		    server_cfg.admin_revoke);
+		config_free(&server_cfg);
+		return ((int)i);
+	}
 
 	if (tls_init(&server_cfg) != 0)
 		fatalx("cannot set up TLS");

@@ -97,6 +97,8 @@ struct server_config {
 	long long	 batch_max;
 	long long	 session_idle_days;
 	long long	 session_max_days;
+	char		*admin_grant;		/* offline admin commands */
+	char		*admin_revoke;
 };
 
 extern const struct opt_entry	 opt_table[];
@@ -199,6 +201,9 @@ void	 client_login(struct client *, const struct store_account *,
 void	 client_logout(struct client *);
 void	 client_synced(struct client *);
 struct json_object *client_who(void);
+int	 client_online(int64_t account);
+unsigned int client_count_account(int64_t account);
+unsigned int client_close_account(int64_t account, const char *reason);
 unsigned int client_count(void);
 void	 client_close_all(void);
 
@@ -273,6 +278,84 @@ void	 msg_cmd_who(struct client *, struct rpc_req *);
 struct json_object *msg_json(int64_t id, int64_t ts, const char *from,
 	    const char *to, const char *cid, const uint8_t *body,
 	    size_t bodylen);
+
+/* ---- server-rights.c ------------------------------------------------ */
+/*
+ * Everything a request may need to do that some users may not.  Each has
+ * one entry in the rights table (server-rights.c), which rights_check()
+ * alone consults.
+ */
+enum right {
+	RIGHT_VIEW,		/* read a room's topic */
+	RIGHT_HISTORY,
+	RIGHT_MEMBERS,
+	RIGHT_SEND,
+	RIGHT_JOIN,
+	RIGHT_LEAVE,
+	RIGHT_TOPIC,		/* set it */
+	RIGHT_INVITE,
+	RIGHT_KICK,
+	RIGHT_BAN,
+	RIGHT_UNBAN,
+	RIGHT_MUTE,
+	RIGHT_UNMUTE,
+	RIGHT_OP,
+	RIGHT_DEOP,
+	RIGHT_TRANSFER,
+	RIGHT_DELETE,
+	RIGHT_ADMIN,		/* server administration */
+	RIGHT_COUNT
+};
+
+/* What rights_check() decides on; filled by the caller from the store. */
+struct right_ctx {
+	const char	*room;		/* display name; NULL for RIGHT_ADMIN */
+	int		 general;	/* the room is #general */
+	int		 invite_only;
+	int		 role;		/* the actor's STORE_ROLE_* */
+	int		 muted;		/* the actor is muted */
+	int		 banned;	/* the actor is banned (not expired) */
+	int		 invited;	/* the actor is invited */
+	int		 is_admin;	/* the actor is a server admin */
+	const char	*target;	/* the user acted on, or NULL */
+	int		 target_role;	/* their effective role */
+};
+
+int	 rights_role(int general, int stored_role, int is_admin);
+int	 rights_check(enum right, const struct right_ctx *, char *msg,
+	    size_t msglen);
+const char *rights_role_name(int role);
+
+/* ---- server-rooms.c -------------------------------------------------- */
+int	 rooms_allowed(struct client *, int64_t room, const char *name,
+	    enum right, char *msg, size_t msglen);
+int	 rooms_member_ids(int64_t room, int64_t **ids, size_t *n);
+struct json_object *rooms_sync(int64_t account, int64_t since, int *more,
+	    int64_t *last);
+void	 rooms_cmd_create(struct client *, struct rpc_req *);
+void	 rooms_cmd_list(struct client *, struct rpc_req *);
+void	 rooms_cmd_join(struct client *, struct rpc_req *);
+void	 rooms_cmd_leave(struct client *, struct rpc_req *);
+void	 rooms_cmd_topic(struct client *, struct rpc_req *);
+void	 rooms_cmd_members(struct client *, struct rpc_req *);
+void	 rooms_cmd_invite(struct client *, struct rpc_req *);
+void	 rooms_cmd_kick(struct client *, struct rpc_req *);
+void	 rooms_cmd_ban(struct client *, struct rpc_req *);
+void	 rooms_cmd_unban(struct client *, struct rpc_req *);
+void	 rooms_cmd_mute(struct client *, struct rpc_req *);
+void	 rooms_cmd_unmute(struct client *, struct rpc_req *);
+void	 rooms_cmd_op(struct client *, struct rpc_req *);
+void	 rooms_cmd_deop(struct client *, struct rpc_req *);
+void	 rooms_cmd_transfer(struct client *, struct rpc_req *);
+void	 rooms_cmd_delete(struct client *, struct rpc_req *);
+
+/* ---- server-admin.c -------------------------------------------------- */
+int	 admin_offline(const char *grant, const char *revoke);
+void	 admin_cmd_accounts(struct client *, struct rpc_req *);
+void	 admin_cmd_disable(struct client *, struct rpc_req *);
+void	 admin_cmd_enable(struct client *, struct rpc_req *);
+void	 admin_cmd_revoke_sessions(struct client *, struct rpc_req *);
+void	 admin_cmd_audit(struct client *, struct rpc_req *);
 
 /* ---- audit.c --------------------------------------------------------- */
 void	 audit_log(const char *kind, const char *account, const char *addr,

@@ -155,6 +155,51 @@ client_who(void)
 	return (array);
 }
 
+/* Whether an account has a logged-in connection. */
+int
+client_online(int64_t account)
+{
+	struct online	 key;
+
+	key.account_id = account;
+	return (tfind(&key, &online_tree, online_cmp) != NULL);
+}
+
+/* Number of logged-in connections of an account. */
+unsigned int
+client_count_account(int64_t account)
+{
+	struct client	*c;
+	unsigned int	 n = 0;
+
+	TAILQ_FOREACH(c, &client_list, entry) {
+		if (c->state == CLIENT_READY && c->account_id == account)
+			n++;
+	}
+	return (n);
+}
+
+/*
+ * Close every logged-in connection of an account (disabled, or its
+ * sessions revoked), each once what is queued for it (a last reply) is
+ * written.  Returns how many.
+ */
+unsigned int
+client_close_account(int64_t account, const char *reason)
+{
+	struct client	*c, *c1;
+	unsigned int	 n = 0;
+
+	TAILQ_FOREACH_SAFE(c, &client_list, entry, c1) {
+		if (c->state != CLIENT_READY || c->account_id != account)
+			continue;
+		c->has_token = 0;	/* its session is gone: don't touch it */
+		client_close_after_flush(c, reason);
+		n++;
+	}
+	return (n);
+}
+
 /* Number of open connections. */
 unsigned int
 client_count(void)

@@ -55,6 +55,7 @@ static const struct rpc_param cmd_send_params[] = {
 };
 static const struct rpc_param cmd_sync_params[] = {
 	{ "since", RPC_INT, 0, 0, INT64_MAX },
+	{ "room_since", RPC_INT, 0, 0, INT64_MAX },
 	{ NULL }
 };
 static const struct rpc_param cmd_history_params[] = {
@@ -64,6 +65,53 @@ static const struct rpc_param cmd_history_params[] = {
 	{ NULL }
 };
 static const struct rpc_param cmd_none_params[] = {
+	{ NULL }
+};
+/* Rooms: names are checked by the handlers (1025), users too (1007). */
+static const struct rpc_param cmd_room_create_params[] = {
+	{ "room", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ "invite_only", RPC_BOOL, 0, 0, 0 },
+	{ "topic", RPC_STRING, 0, 0, CS_TOPIC_MAX },
+	{ NULL }
+};
+static const struct rpc_param cmd_room_params[] = {
+	{ "room", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ NULL }
+};
+static const struct rpc_param cmd_room_topic_params[] = {
+	{ "room", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ "topic", RPC_STRING, 0, 0, CS_TOPIC_MAX },
+	{ NULL }
+};
+static const struct rpc_param cmd_room_user_params[] = {
+	{ "room", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ "user", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ NULL }
+};
+static const struct rpc_param cmd_room_kick_params[] = {
+	{ "room", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ "user", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ "reason", RPC_STRING, 0, 0, CS_REASON_MAX },
+	{ NULL }
+};
+static const struct rpc_param cmd_room_ban_params[] = {
+	{ "room", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ "user", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ "reason", RPC_STRING, 0, 0, CS_REASON_MAX },
+	{ "expires_in", RPC_INT, 0, 1, CS_BAN_MAX },
+	{ NULL }
+};
+static const struct rpc_param cmd_user_params[] = {
+	{ "user", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ NULL }
+};
+static const struct rpc_param cmd_audit_params[] = {
+	{ "account", RPC_STRING, 0, 1, 64 },
+	{ "addr", RPC_STRING, 0, 1, 64 },
+	{ "kind", RPC_STRING, 0, 1, 64 },
+	{ "since", RPC_INT, 0, 0, INT64_MAX },
+	{ "until", RPC_INT, 0, 0, INT64_MAX },
+	{ "limit", RPC_INT, 0, 1, CS_AUDIT_MAX },
 	{ NULL }
 };
 
@@ -82,6 +130,28 @@ static const struct cmd_entry cmd_table[] = {
 	{ "sync", 0, cmd_sync_params, msg_cmd_sync },
 	{ "history", 0, cmd_history_params, msg_cmd_history },
 	{ "who", 0, cmd_none_params, msg_cmd_who },
+	{ "room_create", 0, cmd_room_create_params, rooms_cmd_create },
+	{ "room_list", 0, cmd_none_params, rooms_cmd_list },
+	{ "room_join", 0, cmd_room_params, rooms_cmd_join },
+	{ "room_leave", 0, cmd_room_params, rooms_cmd_leave },
+	{ "room_topic", 0, cmd_room_topic_params, rooms_cmd_topic },
+	{ "room_members", 0, cmd_room_params, rooms_cmd_members },
+	{ "room_invite", 0, cmd_room_user_params, rooms_cmd_invite },
+	{ "room_kick", 0, cmd_room_kick_params, rooms_cmd_kick },
+	{ "room_ban", 0, cmd_room_ban_params, rooms_cmd_ban },
+	{ "room_unban", 0, cmd_room_user_params, rooms_cmd_unban },
+	{ "room_mute", 0, cmd_room_user_params, rooms_cmd_mute },
+	{ "room_unmute", 0, cmd_room_user_params, rooms_cmd_unmute },
+	{ "room_op", 0, cmd_room_user_params, rooms_cmd_op },
+	{ "room_deop", 0, cmd_room_user_params, rooms_cmd_deop },
+	{ "room_transfer", 0, cmd_room_user_params, rooms_cmd_transfer },
+	{ "room_delete", 0, cmd_room_params, rooms_cmd_delete },
+	{ "admin_accounts", 0, cmd_none_params, admin_cmd_accounts },
+	{ "admin_disable", 0, cmd_user_params, admin_cmd_disable },
+	{ "admin_enable", 0, cmd_user_params, admin_cmd_enable },
+	{ "admin_revoke_sessions", 0, cmd_user_params,
+	    admin_cmd_revoke_sessions },
+	{ "admin_audit", 0, cmd_audit_params, admin_cmd_audit },
 };
 
 /* Find a method's entry; NULL if unknown. */

@@ -41,7 +41,7 @@ struct msg_entry {
 	int64_t			 room_id;
 	int64_t			 rcpt_id;
 	char			 from[NAME_USER_MAX + 1];
-	char			 to[NAME_USER_MAX + 2];
+	char			 to[NAME_ROOM_SIZE];
 	char			 cid[CS_CID_MAX + 1];
 	uint8_t			*body;
 	size_t			 bodylen;
@@ -169,7 +169,7 @@ msg_flush(void)
 	struct store_msg	 sm;
 	struct bus_msg		 bm;
 	struct json_object	*result;
-	int64_t			 ts;
+	int64_t			 ts, *members = NULL;
 	int			 rc, failed = 0;
 
 	if (msg_flushing || (msg_nbatch == 0 && audit_pending() == 0))
@@ -238,7 +238,22 @@ msg_flush(void)
 			bm.cid = e->cid;
 			bm.body = e->body;
 			bm.bodylen = e->bodylen;
-			bus_publish_message(&bm);
+			bm.members = NULL;
+			bm.nmembers = 0;
+			if (e->room_id != 0 && e->room_id != STORE_GENERAL_ROOM) {
+				if (rooms_member_ids(e->room_id, &members,
+				    &bm.nmembers) != 0)
+					log_warnx("msg: members of room %lld "
+					    "unknown; message %lld not pushed",
+					    (long long)e->room_id,
+					    (long long)e->msg_id);
+				bm.members = members;
+			}
+			if (bm.members != NULL ||
+			    e->room_id == STORE_GENERAL_ROOM || e->room_id == 0)
+				bus_publish_message(&bm);
+			free(members);
+			members = NULL;
 		}
 		if (e->c != NULL)
 			e->c->nsending--;
@@ -278,17 +293,21 @@ msg_resolve(const char *conv, int64_t *room, int64_t *account, char *name,
     size_t namelen)
 {
 	struct store_account	 a;
+	struct store_room	 r;
 	char			 folded[NAME_USER_MAX + 1];
+	char			 rfolded[NAME_ROOM_SIZE];
 	int			 rc;
 
 	*room = *account = 0;
 	if (conv[0] == '#') {
-		snprintf(name, namelen, "%s", conv);
-		if (strcmp(conv, CS_GENERAL) == 0) {
-			*room = STORE_GENERAL_ROOM;
-			return (0);
+		if (name_room_check(conv) != NULL)
+			return (STORE_NOTFOUND);
+		name_room_fold(conv, rfolded, sizeof rfolded);
+		if ((rc = store_room_get(server_store, rfolded, &r)) == 0) {
+			*room = r.id;
+			snprintf(name, namelen, "%s", r.name);
 		}
-		return (store_room_by_name(server_store, conv, room));
+		return (rc);
 	}
 	if (name_user_check(conv) != NULL)
 		return (STORE_NOTFOUND);
@@ -307,6 +326,7 @@ msg_cmd_send(struct client *c, struct rpc_req *req)
 {
 	struct msg_entry	*e;
 	const char		*to, *cid, *body;
+	char			 msg[512];
 	size_t			 len;
 	int			 n, rc;
 
@@ -334,6 +354,12 @@ msg_cmd_send(struct client *c, struct rpc_req *req)
 			cmd_error(c, req->id, CS_ERR_NO_SUCH_CONV, NULL, NULL);
 		else
 			cmd_error(c, req->id, CS_ERR_NO_SUCH_USER, NULL, NULL);
+		msg_entry_free(e);
+		return;
+	}
+	if (e->room_id != 0 && (rc = rooms_allowed(c, e->room_id, e->to,
+	    RIGHT_SEND, msg, sizeof msg)) != 0) {
+		cmd_error(c, req->id, rc, msg, NULL);
 		msg_entry_free(e);
 		return;
 	}
@@ -401,9 +427,9 @@ msg_cmd_sync(struct client *c, struct rpc_req *req)
 {
 	struct store_account	 a;
 	struct msg_page		 pg;
-	struct json_object	*result;
-	int64_t			 since;
-	int			 rc;
+	struct json_object	*result, *revents;
+	int64_t			 since, room_since = -1, room_last = 0;
+	int			 rc, room_more = 0;
 
 	if (rpc_get(req->params, "since") != NULL) {
 		since = rpc_get_int(req->params, "since", 0);
@@ -432,13 +458,26 @@ msg_cmd_sync(struct client *c, struct rpc_req *req)
 		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
 		return;
 	}
+	if (rpc_get(req->params, "room_since") != NULL)
+		room_since = rpc_get_int(req->params, "room_since", 0);
+	if ((revents = rooms_sync(c->account_id, room_since, &room_more,
+	    &room_last)) == NULL) {
+		json_object_put(pg.array);
+		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
+		return;
+	}
 	result = json_object_new_object();
 	json_object_object_add(result, "messages", pg.array);
 	json_object_object_add(result, "more", json_object_new_boolean(pg.more));
 	json_object_object_add(result, "last_id",
 	    json_object_new_int64(pg.last_id));
+	json_object_object_add(result, "room_events", revents);
+	json_object_object_add(result, "room_more",
+	    json_object_new_boolean(room_more));
+	json_object_object_add(result, "room_last",
+	    json_object_new_int64(room_last));
 	cmd_reply(c, req->id, result);
-	if (!pg.more)
+	if (!pg.more && !room_more)
 		client_synced(c);
 }
 
@@ -450,7 +489,7 @@ msg_cmd_history(struct client *c, struct rpc_req *req)
 	struct json_object	*result, *array;
 	const char		*conv;
 	int64_t			 room, peer, before;
-	char			 name[NAME_USER_MAX + 2];
+	char			 name[NAME_ROOM_SIZE], msg[512];
 	int			 rc, i;
 
 	conv = rpc_get_str(req->params, "conv", "");
@@ -458,6 +497,11 @@ msg_cmd_history(struct client *c, struct rpc_req *req)
 	if ((rc = msg_resolve(conv, &room, &peer, name, sizeof name)) != 0) {
 		cmd_error(c, req->id, rc == -1 ? CS_ERR_INTERNAL :
 		    CS_ERR_NO_SUCH_CONV, NULL, NULL);
+		return;
+	}
+	if (room != 0 && (rc = rooms_allowed(c, room, name, RIGHT_HISTORY,
+	    msg, sizeof msg)) != 0) {
+		cmd_error(c, req->id, rc, msg, NULL);
 		return;
 	}
 

@@ -18,7 +18,7 @@
  * after the schema is made.
  */
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 enum store_stmt {
 	ST_BEGIN,
@@ -47,6 +47,33 @@ enum store_stmt {
 	ST_FAILURE_NTH,
 	ST_FAILURE_PURGE,
 	ST_AUDIT_INSERT,
+	ST_ACCOUNT_LIST,
+	ST_ACCOUNT_ADMIN,
+	ST_ACCOUNT_DISABLED,
+	ST_SESSION_DELETE_ACCOUNT,
+	ST_ROOM_GET,
+	ST_ROOM_INSERT,
+	ST_ROOM_TOPIC,
+	ST_ROOM_DELETE_MSGS,
+	ST_ROOM_DELETE,
+	ST_ROOM_LIST,
+	ST_MEMBER_GET,
+	ST_MEMBER_PUT,
+	ST_MEMBER_DELETE,
+	ST_MEMBER_LIST,
+	ST_MEMBER_IDS,
+	ST_INVITE_PUT,
+	ST_INVITE_GET,
+	ST_INVITE_DELETE,
+	ST_BAN_PUT,
+	ST_BAN_GET,
+	ST_BAN_DELETE,
+	ST_REVENT_INSERT,
+	ST_REVENT_RCPTS,
+	ST_REVENT_RCPT,
+	ST_REVENT_SYNC,
+	ST_REVENT_MAX,
+	ST_AUDIT_QUERY,
 	ST_COUNT
 };
 
@@ -89,17 +116,18 @@ static const char *store_sql[ST_COUNT] = {
 	[ST_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
 	[ST_SESSION_PURGE] = "DELETE FROM sessions "
 	    "WHERE last_used < ?1 OR created < ?2",
-	[ST_ROOM_BY_NAME] = "SELECT id FROM rooms WHERE name = ?1",
+	[ST_ROOM_BY_NAME] = "SELECT id FROM rooms WHERE name_folded = ?1",
 	[ST_MSG_INSERT] = "INSERT OR IGNORE INTO messages (ts, sender_id, "
 	    "room_id, rcpt_id, cid, body) VALUES (?1, ?2, nullif(?3, 0), "
 	    "nullif(?4, 0), ?5, ?6)",
 	[ST_MSG_BY_CID] = "SELECT id, ts FROM messages "
 	    "WHERE sender_id = ?1 AND cid = ?2",
 	[ST_MSG_MAX] = "SELECT coalesce(max(id), 0) FROM messages",
-	/* Every room is visible to everyone while #general is the only one. */
+	/* Room messages only of the rooms the account is a member of now. */
 	[ST_MSG_SYNC] = "SELECT " STORE_MSG_COLS
-	    "WHERE m.id > ?2 AND (m.room_id IS NOT NULL OR m.sender_id = ?1 "
-	    "OR m.rcpt_id = ?1) ORDER BY m.id LIMIT ?3",
+	    "WHERE m.id > ?2 AND (m.sender_id = ?1 OR m.rcpt_id = ?1 OR "
+	    "m.room_id IN (SELECT room_id FROM members WHERE account_id = ?1)) "
+	    "ORDER BY m.id LIMIT ?3",
 	[ST_MSG_HISTORY_ROOM] = "SELECT " STORE_MSG_COLS
 	    "WHERE m.room_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3",
 	[ST_MSG_HISTORY_DM] = "SELECT " STORE_MSG_COLS
@@ -116,6 +144,69 @@ static const char *store_sql[ST_COUNT] = {
 	[ST_FAILURE_PURGE] = "DELETE FROM failures WHERE ts < ?1",
 	[ST_AUDIT_INSERT] = "INSERT INTO audit (ts, kind, account, addr, "
 	    "detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_ACCOUNT_LIST] = "SELECT " STORE_ACCOUNT_COLS
+	    " FROM accounts ORDER BY name_folded",
+	[ST_ACCOUNT_ADMIN] = "UPDATE accounts SET is_admin = ?2 WHERE id = ?1",
+	[ST_ACCOUNT_DISABLED] = "UPDATE accounts SET disabled = ?2 "
+	    "WHERE id = ?1",
+	[ST_SESSION_DELETE_ACCOUNT] = "DELETE FROM sessions "
+	    "WHERE account_id = ?1",
+	[ST_ROOM_GET] = "SELECT id, name, invite_only, topic, created "
+	    "FROM rooms WHERE name_folded = ?1",
+	[ST_ROOM_INSERT] = "INSERT INTO rooms (name, name_folded, "
+	    "invite_only, topic, created) VALUES (?1, lower(?1), ?2, ?3, ?4)",
+	[ST_ROOM_TOPIC] = "UPDATE rooms SET topic = ?2 WHERE id = ?1",
+	[ST_ROOM_DELETE_MSGS] = "DELETE FROM messages WHERE room_id = ?1",
+	[ST_ROOM_DELETE] = "DELETE FROM rooms WHERE id = ?1",
+	[ST_ROOM_LIST] = "SELECT r.id, r.name, r.invite_only, r.topic, "
+	    "r.created, (SELECT count(*) FROM members c WHERE c.room_id = r.id), "
+	    "coalesce(m.role, 0), EXISTS (SELECT 1 FROM invites i "
+	    "WHERE i.room_id = r.id AND i.account_id = ?1) "
+	    "FROM rooms r LEFT JOIN members m ON m.room_id = r.id "
+	    "AND m.account_id = ?1 WHERE r.invite_only = 0 OR m.role IS NOT NULL "
+	    "OR EXISTS (SELECT 1 FROM invites i WHERE i.room_id = r.id "
+	    "AND i.account_id = ?1) ORDER BY r.name_folded",
+	[ST_MEMBER_GET] = "SELECT role, muted FROM members "
+	    "WHERE room_id = ?1 AND account_id = ?2",
+	[ST_MEMBER_PUT] = "INSERT OR REPLACE INTO members (room_id, account_id, "
+	    "role, muted, joined) VALUES (?1, ?2, ?3, ?4, coalesce((SELECT "
+	    "joined FROM members WHERE room_id = ?1 AND account_id = ?2), ?5))",
+	[ST_MEMBER_DELETE] = "DELETE FROM members "
+	    "WHERE room_id = ?1 AND account_id = ?2",
+	[ST_MEMBER_LIST] = "SELECT m.account_id, a.name, m.role, m.muted "
+	    "FROM members m JOIN accounts a ON a.id = m.account_id "
+	    "WHERE m.room_id = ?1 ORDER BY a.name_folded",
+	[ST_MEMBER_IDS] = "SELECT account_id FROM members WHERE room_id = ?1 "
+	    "ORDER BY account_id",
+	[ST_INVITE_PUT] = "INSERT OR REPLACE INTO invites (room_id, "
+	    "account_id, ts) VALUES (?1, ?2, ?3)",
+	[ST_INVITE_GET] = "SELECT 1 FROM invites "
+	    "WHERE room_id = ?1 AND account_id = ?2",
+	[ST_INVITE_DELETE] = "DELETE FROM invites "
+	    "WHERE room_id = ?1 AND account_id = ?2",
+	[ST_BAN_PUT] = "INSERT OR REPLACE INTO bans (room_id, account_id, "
+	    "expires, reason, by_name, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_BAN_GET] = "SELECT expires FROM bans "
+	    "WHERE room_id = ?1 AND account_id = ?2",
+	[ST_BAN_DELETE] = "DELETE FROM bans "
+	    "WHERE room_id = ?1 AND account_id = ?2",
+	[ST_REVENT_INSERT] = "INSERT INTO room_events (ts, room, action, "
+	    "actor, target, reason, expires, topic) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_REVENT_RCPTS] = "INSERT OR IGNORE INTO room_event_rcpts "
+	    "(account_id, event_id) SELECT account_id, ?2 FROM members "
+	    "WHERE room_id = ?1",
+	[ST_REVENT_RCPT] = "INSERT OR IGNORE INTO room_event_rcpts "
+	    "(account_id, event_id) VALUES (?1, ?2)",
+	[ST_REVENT_SYNC] = "SELECT e.id, e.ts, e.room, e.action, e.actor, "
+	    "e.target, e.reason, e.expires, e.topic FROM room_event_rcpts x "
+	    "JOIN room_events e ON e.id = x.event_id WHERE x.account_id = ?1 "
+	    "AND x.event_id > ?2 ORDER BY x.event_id LIMIT ?3",
+	[ST_REVENT_MAX] = "SELECT coalesce(max(id), 0) FROM room_events",
+	[ST_AUDIT_QUERY] = "SELECT id, ts, kind, account, addr, detail "
+	    "FROM audit WHERE (?1 IS NULL OR lower(account) = lower(?1)) "
+	    "AND (?2 IS NULL OR addr = ?2) AND (?3 IS NULL OR kind = ?3) "
+	    "AND ts >= ?4 AND ts <= ?5 ORDER BY id DESC LIMIT ?6",
 };
 
 /* Schema steps: entry n upgrades user_version n to n + 1. */
@@ -167,6 +258,56 @@ static const char *store_schema[STORE_SCHEMA_VERSION] = {
 	"  account TEXT,"
 	"  addr TEXT,"
 	"  detail TEXT);",
+
+	/* 2: named rooms, roles, invitations, bans, room events. */
+	"ALTER TABLE rooms ADD COLUMN name_folded TEXT;"
+	"UPDATE rooms SET name_folded = lower(name);"
+	"CREATE UNIQUE INDEX rooms_folded ON rooms(name_folded);"
+	"ALTER TABLE rooms ADD COLUMN invite_only INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rooms ADD COLUMN topic TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE rooms ADD COLUMN created INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE members ("
+	"  room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  role INTEGER NOT NULL,"
+	"  muted INTEGER NOT NULL DEFAULT 0,"
+	"  joined INTEGER NOT NULL,"
+	"  PRIMARY KEY (room_id, account_id)) WITHOUT ROWID;"
+	"CREATE INDEX members_account ON members(account_id, room_id);"
+	"INSERT INTO members (room_id, account_id, role, joined)"
+	"  SELECT 1, id, 1, created FROM accounts;"
+	"CREATE TABLE invites ("
+	"  room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  ts INTEGER NOT NULL,"
+	"  PRIMARY KEY (room_id, account_id)) WITHOUT ROWID;"
+	"CREATE TABLE bans ("
+	"  room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  expires INTEGER NOT NULL,"
+	"  reason TEXT,"
+	"  by_name TEXT,"
+	"  ts INTEGER NOT NULL,"
+	"  PRIMARY KEY (room_id, account_id)) WITHOUT ROWID;"
+	"CREATE TABLE room_events ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  ts INTEGER NOT NULL,"
+	"  room TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  actor TEXT,"
+	"  target TEXT,"
+	"  reason TEXT,"
+	"  expires INTEGER NOT NULL DEFAULT 0,"
+	"  topic TEXT);"
+	"CREATE TABLE room_event_rcpts ("
+	"  account_id INTEGER NOT NULL,"
+	"  event_id INTEGER NOT NULL REFERENCES room_events(id)"
+	"    ON DELETE CASCADE,"
+	"  PRIMARY KEY (account_id, event_id)) WITHOUT ROWID;"
+	"CREATE INDEX audit_ts ON audit(ts);",
 };
 
 struct store {
@@ -485,7 +626,8 @@ store_account_create(struct store *st, struct store_account *a)
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc == SQLITE_DONE)
-		return (0);
+		return (store_member_put(st, STORE_GENERAL_ROOM, a->id,
+		    STORE_ROLE_MEMBER, 0, a->created));
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
 		return (STORE_EXISTS);
 	store_error(st, "account insert");
@@ -613,7 +755,7 @@ store_session_purge(struct store *st, int64_t idle_before,
 	return (store_exec_stmt(st, s, "session purge"));
 }
 
-/* Look a room up by name. */
+/* Look a room up by folded name. */
 int
 store_room_by_name(struct store *st, const char *name, int64_t *id)
 {
@@ -854,4 +996,547 @@ store_audit_add(struct store *st, int64_t ts, const char *kind,
 	sqlite3_bind_text(s, 4, addr, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, detail, -1, SQLITE_STATIC);
 	return (store_exec_stmt(st, s, "audit insert"));
+}
+
+/* Bind text or NULL. */
+static void
+store_bind_text_or_null(sqlite3_stmt *s, int col, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, col);
+	else
+		sqlite3_bind_text(s, col, v, -1, SQLITE_STATIC);
+}
+
+/* Run a statement binding (a, b) as int64s; 0 or -1. */
+static int
+store_exec2(struct store *st, enum store_stmt n, int64_t a, int64_t b,
+    const char *what)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, n)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	return (store_exec_stmt(st, s, what));
+}
+
+/* Every account, by folded name; pwhash is left NULL. */
+int
+store_account_list(struct store *st,
+    int (*cb)(void *, const struct store_account *), void *arg)
+{
+	struct store_account	 a;
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	if ((s = store_stmt(st, ST_ACCOUNT_LIST)) == NULL)
+		return (-1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_account_row(s, &a);
+		sec_wipe(a.pwhash, strlen(a.pwhash));
+		free(a.pwhash);
+		a.pwhash = NULL;
+		sec_wipe(a.totp_secret, sizeof a.totp_secret);
+		rc = cb(arg, &a);
+		store_account_clear(&a);
+		if (rc != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_error(st, "account list");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Grant or revoke server admin. */
+int
+store_account_set_admin(struct store *st, int64_t id, int on)
+{
+	return (store_exec2(st, ST_ACCOUNT_ADMIN, id, on != 0, "admin"));
+}
+
+/* Disable or enable an account. */
+int
+store_account_set_disabled(struct store *st, int64_t id, int on)
+{
+	return (store_exec2(st, ST_ACCOUNT_DISABLED, id, on != 0, "disable"));
+}
+
+/* Revoke every session of an account. */
+int
+store_session_delete_account(struct store *st, int64_t account)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, ST_SESSION_DELETE_ACCOUNT)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, account);
+	return (store_exec_stmt(st, s, "session delete account"));
+}
+
+/* Fill a room from columns id, name, invite_only, topic, created. */
+static void
+store_room_row(sqlite3_stmt *s, struct store_room *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(s, 0);
+	store_column_str(s, 1, r->name, sizeof r->name);
+	r->invite_only = sqlite3_column_int(s, 2);
+	store_column_str(s, 3, r->topic, sizeof r->topic);
+	r->created = sqlite3_column_int64(s, 4);
+}
+
+/* Look a room up by folded name. */
+int
+store_room_get(struct store *st, const char *folded, struct store_room *out)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	if ((s = store_stmt(st, ST_ROOM_GET)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, folded, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		store_room_row(s, out);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return (0);
+	if (rc == SQLITE_DONE)
+		return (STORE_NOTFOUND);
+	store_error(st, "room get");
+	return (-1);
+}
+
+/* Create a room and make owner its owner. */
+int
+store_room_create(struct store *st, struct store_room *r, int64_t owner)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = store_stmt(st, ST_ROOM_INSERT)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, r->invite_only != 0);
+	sqlite3_bind_text(s, 3, r->topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, r->created);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return (STORE_EXISTS);
+	if (rc != SQLITE_DONE) {
+		store_error(st, "room insert");
+		return (-1);
+	}
+	r->id = sqlite3_last_insert_rowid(st->db);
+	return (store_member_put(st, r->id, owner, STORE_ROLE_OWNER, 0,
+	    r->created));
+}
+
+/* Set a room's topic. */
+int
+store_room_topic(struct store *st, int64_t room, const char *topic)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, ST_ROOM_TOPIC)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, room);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	return (store_exec_stmt(st, s, "room topic"));
+}
+
+/* Delete a room and its history (members, invitations, bans cascade). */
+int
+store_room_delete(struct store *st, int64_t room)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, ST_ROOM_DELETE_MSGS)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, room);
+	if (store_exec_stmt(st, s, "room messages delete") != 0)
+		return (-1);
+	if ((s = store_stmt(st, ST_ROOM_DELETE)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, room);
+	return (store_exec_stmt(st, s, "room delete"));
+}
+
+/* Rooms account may see, with counts and the account's role. */
+int
+store_room_list(struct store *st, int64_t account,
+    int (*cb)(void *, const struct store_room *), void *arg)
+{
+	struct store_room	 r;
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	if ((s = store_stmt(st, ST_ROOM_LIST)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, account);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_room_row(s, &r);
+		r.members = sqlite3_column_int64(s, 5);
+		r.role = sqlite3_column_int(s, 6);
+		r.invited = sqlite3_column_int(s, 7);
+		if (cb(arg, &r) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_error(st, "room list");
+		return (-1);
+	}
+	return (0);
+}
+
+/* An account's role and mute in a room. */
+int
+store_member_get(struct store *st, int64_t room, int64_t account, int *role,
+    int *muted)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*role = STORE_ROLE_NONE;
+	*muted = 0;
+	if ((s = store_stmt(st, ST_MEMBER_GET)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, room);
+	sqlite3_bind_int64(s, 2, account);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*role = sqlite3_column_int(s, 0);
+		*muted = sqlite3_column_int(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return (0);
+	if (rc == SQLITE_DONE)
+		return (STORE_NOTFOUND);
+	store_error(st, "member get");
+	return (-1);
+}
+
+/* Insert or replace a membership, keeping its join time. */
+int
+store_member_put(struct store *st, int64_t room, int64_t account, int role,
+    int muted, int64_t now)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, ST_MEMBER_PUT)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, room);
+	sqlite3_bind_int64(s, 2, account);
+	sqlite3_bind_int(s, 3, role);
+	sqlite3_bind_int(s, 4, muted != 0);
+	sqlite3_bind_int64(s, 5, now);
+	return (store_exec_stmt(st, s, "member put"));
+}
+
+/* End a membership. */
+int
+store_member_delete(struct store *st, int64_t room, int64_t account)
+{
+	return (store_exec2(st, ST_MEMBER_DELETE, room, account,
+	    "member delete"));
+}
+
+/* A room's members by name. */
+int
+store_member_list(struct store *st, int64_t room,
+    int (*cb)(void *, const struct store_member *), void *arg)
+{
+	struct store_member	 m;
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	if ((s = store_stmt(st, ST_MEMBER_LIST)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, room);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		m.account = sqlite3_column_int64(s, 0);
+		m.name = (const char *)sqlite3_column_text(s, 1);
+		m.role = sqlite3_column_int(s, 2);
+		m.muted = sqlite3_column_int(s, 3);
+		if (m.name == NULL)
+			continue;
+		if (cb(arg, &m) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_error(st, "member list");
+		return (-1);
+	}
+	return (0);
+}
+
+/* A room's member ids, ascending, in a new array. */
+int
+store_member_ids(struct store *st, int64_t room, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt	*s;
+	size_t		 cap = 16;
+	int		 rc;
+
+	*ids = NULL;
+	*n = 0;
+	if ((s = store_stmt(st, ST_MEMBER_IDS)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, room);
+	*ids = xreallocarray(NULL, cap, sizeof **ids);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap *= 2;
+			*ids = xreallocarray(*ids, cap, sizeof **ids);
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_error(st, "member ids");
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return (-1);
+	}
+	return (0);
+}
+
+/* Invite an account to a room. */
+int
+store_invite_put(struct store *st, int64_t room, int64_t account, int64_t now)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, ST_INVITE_PUT)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, room);
+	sqlite3_bind_int64(s, 2, account);
+	sqlite3_bind_int64(s, 3, now);
+	return (store_exec_stmt(st, s, "invite put"));
+}
+
+/* Whether an account is invited to a room. */
+int
+store_invite_get(struct store *st, int64_t room, int64_t account)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = store_stmt(st, ST_INVITE_GET)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, room);
+	sqlite3_bind_int64(s, 2, account);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return (0);
+	if (rc == SQLITE_DONE)
+		return (STORE_NOTFOUND);
+	store_error(st, "invite get");
+	return (-1);
+}
+
+/* Withdraw (or use up) an invitation. */
+int
+store_invite_delete(struct store *st, int64_t room, int64_t account)
+{
+	return (store_exec2(st, ST_INVITE_DELETE, room, account,
+	    "invite delete"));
+}
+
+/* Ban an account from a room until expires (0: for good). */
+int
+store_ban_put(struct store *st, int64_t room, int64_t account,
+    int64_t expires, const char *reason, const char *by, int64_t now)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, ST_BAN_PUT)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, room);
+	sqlite3_bind_int64(s, 2, account);
+	sqlite3_bind_int64(s, 3, expires);
+	store_bind_text_or_null(s, 4, reason);
+	store_bind_text_or_null(s, 5, by);
+	sqlite3_bind_int64(s, 6, now);
+	return (store_exec_stmt(st, s, "ban put"));
+}
+
+/* An account's ban row in a room. */
+int
+store_ban_get(struct store *st, int64_t room, int64_t account,
+    int64_t *expires)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*expires = 0;
+	if ((s = store_stmt(st, ST_BAN_GET)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, room);
+	sqlite3_bind_int64(s, 2, account);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*expires = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return (0);
+	if (rc == SQLITE_DONE)
+		return (STORE_NOTFOUND);
+	store_error(st, "ban get");
+	return (-1);
+}
+
+/* Lift a ban. */
+int
+store_ban_delete(struct store *st, int64_t room, int64_t account)
+{
+	return (store_exec2(st, ST_BAN_DELETE, room, account, "ban delete"));
+}
+
+/* Record a room event for the room's members, target and actor. */
+int
+store_room_event_add(struct store *st, struct store_room_event *ev,
+    int64_t room, int64_t target, int64_t actor)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, ST_REVENT_INSERT)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, ev->ts);
+	sqlite3_bind_text(s, 2, ev->room, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, ev->action, -1, SQLITE_STATIC);
+	store_bind_text_or_null(s, 4, ev->actor);
+	store_bind_text_or_null(s, 5, ev->target);
+	store_bind_text_or_null(s, 6, ev->reason);
+	sqlite3_bind_int64(s, 7, ev->expires);
+	store_bind_text_or_null(s, 8, ev->topic);
+	if (store_exec_stmt(st, s, "room event insert") != 0)
+		return (-1);
+	ev->id = sqlite3_last_insert_rowid(st->db);
+	if (room != 0 && store_exec2(st, ST_REVENT_RCPTS, room, ev->id,
+	    "room event members") != 0)
+		return (-1);
+	if (target != 0 && store_exec2(st, ST_REVENT_RCPT, target, ev->id,
+	    "room event target") != 0)
+		return (-1);
+	if (actor != 0 && store_exec2(st, ST_REVENT_RCPT, actor, ev->id,
+	    "room event actor") != 0)
+		return (-1);
+	return (0);
+}
+
+/* Room events for account after since, oldest first. */
+int
+store_room_event_sync(struct store *st, int64_t account, int64_t since,
+    int limit, int (*cb)(void *, const struct store_room_event *), void *arg)
+{
+	struct store_room_event	 ev;
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	if ((s = store_stmt(st, ST_REVENT_SYNC)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, account);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int(s, 3, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&ev, 0, sizeof ev);
+		ev.id = sqlite3_column_int64(s, 0);
+		ev.ts = sqlite3_column_int64(s, 1);
+		ev.room = (const char *)sqlite3_column_text(s, 2);
+		ev.action = (const char *)sqlite3_column_text(s, 3);
+		ev.actor = (const char *)sqlite3_column_text(s, 4);
+		ev.target = (const char *)sqlite3_column_text(s, 5);
+		ev.reason = (const char *)sqlite3_column_text(s, 6);
+		ev.expires = sqlite3_column_int64(s, 7);
+		ev.topic = (const char *)sqlite3_column_text(s, 8);
+		if (ev.room == NULL || ev.action == NULL)
+			continue;
+		if (cb(arg, &ev) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_error(st, "room event sync");
+		return (-1);
+	}
+	return (0);
+}
+
+/* The newest room event id, 0 if none. */
+int
+store_room_event_max(struct store *st, int64_t *id)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = store_stmt(st, ST_REVENT_MAX)) == NULL)
+		return (-1);
+	rc = sqlite3_step(s);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		store_error(st, "room event max");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Audit rows matching f, newest first. */
+int
+store_audit_query(struct store *st, const struct store_audit_filter *f,
+    int (*cb)(void *, const struct store_audit *), void *arg)
+{
+	struct store_audit	 a;
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	if ((s = store_stmt(st, ST_AUDIT_QUERY)) == NULL)
+		return (-1);
+	store_bind_text_or_null(s, 1, f->account);
+	store_bind_text_or_null(s, 2, f->addr);
+	store_bind_text_or_null(s, 3, f->kind);
+	sqlite3_bind_int64(s, 4, f->since);
+	sqlite3_bind_int64(s, 5, f->until > 0 ? f->until : INT64_MAX);
+	sqlite3_bind_int(s, 6, f->limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		a.id = sqlite3_column_int64(s, 0);
+		a.ts = sqlite3_column_int64(s, 1);
+		a.kind = (const char *)sqlite3_column_text(s, 2);
+		a.account = (const char *)sqlite3_column_text(s, 3);
+		a.addr = (const char *)sqlite3_column_text(s, 4);
+		a.detail = (const char *)sqlite3_column_text(s, 5);
+		if (a.kind == NULL)
+			continue;
+		if (cb(arg, &a) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_error(st, "audit query");
+		return (-1);
+	}
+	return (0);
 }

@@ -79,6 +79,11 @@ int	 store_account_totp_advance(struct store *, int64_t id, int64_t step);
 int	 store_account_pwhash(struct store *, int64_t id, const char *pwhash);
 /* Raise the sync cursor to at least cursor. */
 int	 store_account_cursor(struct store *, int64_t id, int64_t cursor);
+/* Every account by folded name (pwhash is NULL in these rows). */
+int	 store_account_list(struct store *,
+	    int (*cb)(void *, const struct store_account *), void *arg);
+int	 store_account_set_admin(struct store *, int64_t id, int on);
+int	 store_account_set_disabled(struct store *, int64_t id, int on);
 
 /* Sessions, keyed by the token's hash. */
 int	 store_session_create(struct store *, const uint8_t *hash,
@@ -89,9 +94,105 @@ int	 store_session_touch(struct store *, const uint8_t *hash, int64_t now);
 int	 store_session_delete(struct store *, const uint8_t *hash);
 int	 store_session_purge(struct store *, int64_t idle_before,
 	    int64_t created_before);
+/* Revoke every session of an account. */
+int	 store_session_delete_account(struct store *, int64_t account);
 
-/* Rooms.  STORE_NOTFOUND for an unknown name. */
-int	 store_room_by_name(struct store *, const char *name, int64_t *id);
+/*
+ * Rooms, members, invitations and bans.  Room names are looked up by their
+ * folded form (names.h).  Roles are STORE_ROLE_*; #general has a member
+ * row for every account (made with the account).
+ */
+#define STORE_ROLE_NONE		0	/* not a member */
+#define STORE_ROLE_MEMBER	1
+#define STORE_ROLE_OPERATOR	2
+#define STORE_ROLE_OWNER	3
+
+#define STORE_TOPIC_SIZE	(256 + 1)
+
+struct store_room {
+	int64_t		 id;
+	char		 name[NAME_ROOM_SIZE];		/* display form */
+	int		 invite_only;
+	char		 topic[STORE_TOPIC_SIZE];
+	int64_t		 created;
+	/* Filled by store_room_list() only: */
+	int64_t		 members;			/* member count */
+	int		 role;				/* the caller's */
+	int		 invited;			/* the caller is */
+};
+
+struct store_member {
+	int64_t		 account;
+	const char	*name;				/* borrowed */
+	int		 role;
+	int		 muted;
+};
+
+/* STORE_NOTFOUND for an unknown name. */
+int	 store_room_by_name(struct store *, const char *folded, int64_t *id);
+int	 store_room_get(struct store *, const char *folded,
+	    struct store_room *out);
+/* Create r (sets r->id) with owner as its owner; STORE_EXISTS if taken. */
+int	 store_room_create(struct store *, struct store_room *r,
+	    int64_t owner);
+int	 store_room_topic(struct store *, int64_t room, const char *topic);
+/* Delete a room with its messages, members, invitations and bans. */
+int	 store_room_delete(struct store *, int64_t room);
+/* Rooms account may see (public, member of, invited to), by name. */
+int	 store_room_list(struct store *, int64_t account,
+	    int (*cb)(void *, const struct store_room *), void *arg);
+
+/* STORE_NOTFOUND if account is not a member. */
+int	 store_member_get(struct store *, int64_t room, int64_t account,
+	    int *role, int *muted);
+/* Insert or replace a membership. */
+int	 store_member_put(struct store *, int64_t room, int64_t account,
+	    int role, int muted, int64_t now);
+int	 store_member_delete(struct store *, int64_t room, int64_t account);
+/* Members by name; strings borrowed for the call. */
+int	 store_member_list(struct store *, int64_t room,
+	    int (*cb)(void *, const struct store_member *), void *arg);
+/* The account ids of a room's members, ascending: *ids owned by caller. */
+int	 store_member_ids(struct store *, int64_t room, int64_t **ids,
+	    size_t *n);
+
+int	 store_invite_put(struct store *, int64_t room, int64_t account,
+	    int64_t now);
+/* 0 if invited, STORE_NOTFOUND if not. */
+int	 store_invite_get(struct store *, int64_t room, int64_t account);
+int	 store_invite_delete(struct store *, int64_t room, int64_t account);
+
+/* expires: Unix seconds, 0 for never. */
+int	 store_ban_put(struct store *, int64_t room, int64_t account,
+	    int64_t expires, const char *reason, const char *by, int64_t now);
+/* STORE_NOTFOUND if there is no ban row (expired ones are returned). */
+int	 store_ban_get(struct store *, int64_t room, int64_t account,
+	    int64_t *expires);
+int	 store_ban_delete(struct store *, int64_t room, int64_t account);
+
+/*
+ * Room events (membership changes, topics, deletion), kept for offline
+ * delivery.  Each is for the room's members at the time of the call plus
+ * target and actor (ids, 0 for none).  Sets ev->id.
+ */
+struct store_room_event {
+	int64_t		 id;
+	int64_t		 ts;			/* milliseconds */
+	const char	*room;
+	const char	*action;
+	const char	*actor;			/* NULL: none */
+	const char	*target;
+	const char	*reason;
+	const char	*topic;
+	int64_t		 expires;		/* Unix seconds, 0 none */
+};
+int	 store_room_event_add(struct store *, struct store_room_event *ev,
+	    int64_t room, int64_t target, int64_t actor);
+/* Events for account with id > since, oldest first, at most limit. */
+int	 store_room_event_sync(struct store *, int64_t account, int64_t since,
+	    int limit, int (*cb)(void *, const struct store_room_event *),
+	    void *arg);
+int	 store_room_event_max(struct store *, int64_t *id);
 
 /* Messages.  Insert sets m->id; a repeated (sender, cid) is STORE_EXISTS
  * and m->id and m->ts are those of the first message. */
@@ -123,5 +224,26 @@ int	 store_failure_purge(struct store *, int64_t before);
 /* Audit log. */
 int	 store_audit_add(struct store *, int64_t ts, const char *kind,
 	    const char *account, const char *addr, const char *detail);
+
+/* A query of the audit log: NULL strings and 0 times match anything. */
+struct store_audit_filter {
+	const char	*account;		/* case-insensitive */
+	const char	*addr;
+	const char	*kind;
+	int64_t		 since;			/* ms, inclusive */
+	int64_t		 until;			/* ms, inclusive */
+	int		 limit;
+};
+struct store_audit {
+	int64_t		 id;
+	int64_t		 ts;
+	const char	*kind;			/* strings borrowed */
+	const char	*account;		/* may be NULL */
+	const char	*addr;
+	const char	*detail;
+};
+/* Matching rows, newest first, at most f->limit. */
+int	 store_audit_query(struct store *, const struct store_audit_filter *f,
+	    int (*cb)(void *, const struct store_audit *), void *arg);
 
 #endif
