@@ -13,12 +13,6 @@
 #include <syslog.h>
 #include <time.h>
 
-/* log.h reuses the names LOG_INFO and LOG_DEBUG for its macros. */
-static const int log_pri_info = LOG_INFO;
-static const int log_pri_debug = LOG_DEBUG;
-#undef LOG_INFO
-#undef LOG_DEBUG
-
 #include "log.h"
 #include "utf8.h"
 
@@ -127,7 +121,7 @@ log_info(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	log_vwrite(log_pri_info, NULL, fmt, ap);
+	log_vwrite(LOG_INFO, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -140,7 +134,7 @@ log_debug(const char *fmt, ...)
 	if (log_verbose < 1)
 		return;
 	va_start(ap, fmt);
-	log_vwrite(log_pri_debug, NULL, fmt, ap);
+	log_vwrite(LOG_DEBUG, NULL, fmt, ap);
 	va_end(ap);
 }
 

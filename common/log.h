@@ -35,11 +35,12 @@ void	 fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
  */
 const char *log_safe(const char *s);
 
-/* Handy macros so each line names its function. */
+/*
+ * Handy macros so each line names its function.  No LOG_INFO/LOG_DEBUG:
+ * those names are <syslog.h>'s priorities.
+ */
 #define LOG_WARN(fmt, ...)  log_warn("%s: " fmt, __func__, ##__VA_ARGS__)
 #define LOG_WARNX(fmt, ...) log_warnx("%s: " fmt, __func__, ##__VA_ARGS__)
-#define LOG_INFO(fmt, ...)  log_info("%s: " fmt, __func__, ##__VA_ARGS__)
-#define LOG_DEBUG(fmt, ...) log_debug("%s: " fmt, __func__, ##__VA_ARGS__)
 #define FATAL(fmt, ...)     fatal("%s: " fmt, __func__, ##__VA_ARGS__)
 #define FATALX(fmt, ...)    fatalx("%s: " fmt, __func__, ##__VA_ARGS__)
 
