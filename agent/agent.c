@@ -41,6 +41,8 @@ struct event_base	*agent_base;
 enum {
 	AGENT_OPT_CA_FILE = 256,
 	AGENT_OPT_BACKOFF_MAX,
+	AGENT_OPT_UNATTENDED,
+	AGENT_OPT_CREDENTIALS,
 };
 
 /* The options: getopt_long, --help and the man page follow this table. */
@@ -64,6 +66,11 @@ static const struct agent_option {
 	{ "verbose", 'v', NULL, "log debugging messages" },
 	{ "backoff-max", AGENT_OPT_BACKOFF_MAX, "SECS", "longest wait between "
 	    "reconnection attempts, 1 to 3600 (default 30)" },
+	{ "unattended", AGENT_OPT_UNATTENDED, NULL, "log in again without a "
+	    "person when the session is gone, from the credentials file" },
+	{ "credentials", AGENT_OPT_CREDENTIALS, "FILE", "user, password and "
+	    "TOTP secret for --unattended, mode 0600 (default "
+	    "PROFILE/credentials; relative to the profile)" },
 	{ "help", 'h', NULL, "show this help and exit" },
 	{ "version", 'V', NULL, "show the version and exit" },
 };
@@ -79,7 +86,8 @@ agent_usage(FILE *f)
 	size_t				 i;
 
 	fprintf(f, "usage: chatsec-agent [-fhVv] [-d DIR] [-S PATH] "
-	    "[-s HOST:PORT] [--ca-file FILE] [--backoff-max SECS]\n\n");
+	    "[-s HOST:PORT] [--ca-file FILE] [--backoff-max SECS]\n"
+	    "       [--unattended [--credentials FILE]]\n\n");
 	for (i = 0; i < AGENT_NOPTIONS; i++) {
 		o = &agent_options[i];
 		if (o->val < 256)
@@ -344,6 +352,13 @@ main(int argc, char **argv)
 			}
 			backoff_max = (int)n;
 			break;
+		case AGENT_OPT_UNATTENDED:
+			agent_conf.unattended = 1;
+			break;
+		case AGENT_OPT_CREDENTIALS:
+			free(agent_conf.credentials);
+			agent_conf.credentials = xstrdup(optarg);
+			break;
 		case 'h':
 			agent_usage(stdout);
 			exit(0);
@@ -402,6 +417,7 @@ main(int argc, char **argv)
 	if ((fd = api_listen(agent_conf.socket_path)) == -1)
 		exit(1);
 
+	relogin_init();
 	if (!agent_conf.foreground) {
 		if (daemon(0, 0) != 0)
 			fatal("daemon");
@@ -430,6 +446,7 @@ main(int argc, char **argv)
 	event_base_dispatch(agent_base);
 
 	link_stop();
+	relogin_free();
 	outbox_fail_all(CS_ERR_NOT_CONNECTED, "the agent is shutting down");
 	api_stop();
 	events_free();

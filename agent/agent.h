@@ -53,6 +53,8 @@ struct agent_conf {
 	int		 foreground;
 	int		 verbose;
 	int		 backoff_max_ms;
+	int		 unattended;	/* log in again by itself */
+	char		*credentials;	/* for unattended (relogin.c) */
 };
 
 /* One message as the agent shows it (msg.c). */
@@ -263,6 +265,11 @@ int	 lstore_event_scan(int64_t since, int max_rows,
 	     void *arg);
 int	 lstore_event_prune(int64_t upto);
 int	 lstore_event_expire(int64_t min_ts);
+
+/* relogin.c */
+void	 relogin_init(void);
+void	 relogin_free(void);
+void	 relogin_link_ready(void);
 
 /* crypto.c */
 int	 crypto_init(void);

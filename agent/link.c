@@ -732,6 +732,7 @@ link_ready(void)
 	link_waiters_run(0);
 	if (lnk.state == LINK_READY && lnk.token != NULL)
 		outbox_link_ready();
+	relogin_link_ready();
 }
 
 /* What each state does on entry (after the transition is recorded). */
