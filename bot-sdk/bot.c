@@ -792,11 +792,11 @@ bot_on_reply(chatsec_bot *bot, struct json_object *obj)
 static int
 bot_kind_matches(enum bot_kind k, const char *type, struct json_object *ev)
 {
+	/* doc/api.md: room changes are "room" events with an "action". */
 	if (k == BOT_H_JOIN)
-		return (strcmp(type, "join") == 0 ||
-		    (strcmp(type, "member") == 0 &&
-		    strcmp(bot_str(ev, "action", ""), "join") == 0));
-	return (strcmp(type, "key_change") == 0 || strcmp(type, "key") == 0);
+		return (strcmp(type, "room") == 0 &&
+		    strcmp(bot_str(ev, "action", ""), "join") == 0);
+	return (strcmp(type, "key_change") == 0);
 }
 
 /* Run the command handlers for a "!name args" message. */

@@ -181,12 +181,12 @@ int		 chatsec_bot_on_command(chatsec_bot *, const char *name,
 int		 chatsec_bot_on_event(chatsec_bot *, const char *type,
 		    chatsec_bot_event_cb *, void *arg);
 
-/* Someone joined a room: events of type "join", or "member" with
-   "action":"join" (room membership events of the rooms API). */
+/* Someone joined a room: "room" events with "action":"join" (doc/api.md);
+   the event's "room" and "actor" say where and who. */
 int		 chatsec_bot_on_join(chatsec_bot *, chatsec_bot_event_cb *,
 		    void *arg);
 
-/* A peer's key changed: events of type "key_change" or "key". */
+/* A peer's key changed: "key_change" events (end-to-end encryption). */
 int		 chatsec_bot_on_key_change(chatsec_bot *,
 		    chatsec_bot_event_cb *, void *arg);
 

@@ -1,8 +1,13 @@
-/* chatsec — example bot: echoes every message back where it came from.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
+/* chatsec — example bot: echoes every message back where it came from and greets
+ * whoever joins a room it is in.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
 
 #include <chatsec-bot.h>
 
@@ -11,6 +16,43 @@ static void
 echo_message(chatsec_bot *bot, const chatsec_bot_msg *m, void *arg)
 {
 	chatsec_bot_reply(bot, m, "%s said: %s", m->from, m->text);
+}
+
+static char	 echo_me[64];	/* our own name, from status at start */
+
+/* Greet whoever joins a room the bot is in (but not the bot itself). */
+static void
+echo_join(chatsec_bot *bot, const char *type, struct json_object *ev,
+    void *arg)
+{
+	struct json_object	*v;
+	const char		*room = NULL, *who = NULL;
+	char			 text[128];
+
+	if (json_object_object_get_ex(ev, "room", &v))
+		room = json_object_get_string(v);
+	if (json_object_object_get_ex(ev, "actor", &v))
+		who = json_object_get_string(v);
+	if (room == NULL || who == NULL || strcasecmp(who, echo_me) == 0)
+		return;
+	snprintf(text, sizeof text, "welcome to %s, %s", room, who);
+	chatsec_bot_send(bot, room, text, NULL, NULL);
+}
+
+/* Learn our own name once, before the loop runs (a blocking call is fine here). */
+static void
+echo_whoami(chatsec_bot *bot)
+{
+	struct json_object	*result = NULL, *v;
+	char			 err[128];
+
+	if (chatsec_bot_call_sync(bot, "status", NULL, 5000, &result, NULL,
+	    err, sizeof err) != 0)
+		return;
+	if (json_object_object_get_ex(result, "user", &v) && v != NULL)
+		snprintf(echo_me, sizeof echo_me, "%s",
+		    json_object_get_string(v));
+	json_object_put(result);
 }
 
 int
@@ -38,6 +80,8 @@ main(int argc, char **argv)
 		    chatsec_bot_strerror(rc));
 	chatsec_bot_set_verbose(bot, verbose);
 	chatsec_bot_on_message(bot, echo_message, NULL);
+	chatsec_bot_on_join(bot, echo_join, NULL);
+	echo_whoami(bot);
 	rc = chatsec_bot_run(bot);
 	chatsec_bot_free(bot);
 	return (rc == 0 ? 0 : 1);

@@ -2,7 +2,7 @@
 # chatsec — integration: the echo bot example on libchatsec-bot.  Copyright (c) 2026 The chatsec authors.  ISC licence.
 #
 # The echo bot answers in the conversation a message came from (room and
-# DM), never answers itself, reconnects by itself when its agent restarts
+# DM), greets whoever joins a room it is in, never answers itself, reconnects by itself when its agent restarts
 # without missing what arrived meanwhile, resumes from its cursor file
 # after its own restart (nothing missed, nothing twice), and its sends are
 # rate limited (burst 10, then 5 a second).
@@ -21,9 +21,16 @@ send_msg alice echobot 'psst' >/dev/null
 ev=$(wait_for_event "$A" '.from == "echobot" and .text == "alice said: psst"')
 assert_jq "$ev" '.conv == "echobot" and .to == "alice"' "echo in the DM"
 
+# Someone joins a room the bot is in: the bot greets them there (not itself).
+rpc_ok bot room_create '{"room":"#lobby"}' >/dev/null
+rpc_ok alice room_join '{"room":"#lobby"}' >/dev/null
+ev=$(wait_for_event "$A" '.from == "echobot" and .conv == "#lobby"')
+assert_jq "$ev" '.text == "welcome to #lobby, alice"' "greeting on join"
+assert_eq "$(said_by "$A" echobot '.text | contains("echobot")' | wc -l)" 0 "the bot greeted itself"
+
 send_msg alice '#general' 'marker 1' >/dev/null
 wait_for_event "$A" '.from == "echobot" and .text == "alice said: marker 1"' >/dev/null
-assert_eq "$(said_by "$A" echobot | wc -l)" 3 "one echo per message, none of its own"
+assert_eq "$(said_by "$A" echobot | wc -l)" 4 "one echo per message and one greeting, none of its own"
 
 # The bot's agent goes away and comes back: the bot reconnects by itself
 # and gets what arrived while it was gone.
@@ -44,7 +51,7 @@ wait_for_event "$A" '.from == "echobot" and .text == "alice said: while the bot 
 send_msg alice '#general' 'marker 2' >/dev/null
 wait_for_event "$A" '.from == "echobot" and .text == "alice said: marker 2"' >/dev/null
 assert_eq "$(said_by "$A" echobot | sort | uniq -d)" "" "no message echoed twice"
-assert_eq "$(said_by "$A" echobot | wc -l)" 6 "echoes after two restarts"
+assert_eq "$(said_by "$A" echobot | wc -l)" 7 "echoes after two restarts"
 
 # A burst of 20: the first 10 go at once, the rest at 5 a second.
 for ((i = 1; i <= 20; i++)); do
