@@ -315,6 +315,8 @@ main(int argc, char **argv)
 	login_leave();
 	input_free();
 	window_free_all();
+	rooms_free();
+	cmd_room_free();
 	session_free();
 	event_base_free(ui_base);
 	if (ui_quit_message != NULL)

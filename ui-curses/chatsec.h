@@ -38,6 +38,11 @@ struct json_object;
 #define UI_RECONNECT_MS		1000	/* retry period after losing the agent */
 #define UI_DISCOVER_EVENTS	1000	/* events scanned for DMs on first attach */
 #define UI_ONLINE_MAX		10000	/* users remembered as online */
+#define UI_MEMBERS_MAX		10000	/* members kept per room window */
+#define UI_ROOMS_MAX		1000	/* room names kept for completion */
+#define UI_NAMES_SHOWN		500	/* names /names prints */
+#define UI_DELETE_CONFIRM_MS	30000	/* /delete must be repeated within */
+#define UI_STATUS_WINDOW	"(status)"	/* never a room or a user */
 
 /* Alt-key: ESC followed by an ASCII character, as one key code. */
 #define UI_KEY_META(c)		(KEY_MAX + 1 + (c))
@@ -61,6 +66,7 @@ struct ui_conf {
 	char		*server;	/* NULL: the agent's remembered one */
 	int		 bell;		/* ring on DM or mention */
 	int		 lines;		/* lines kept per window */
+	int		 members;	/* show the member list pane */
 	int		 verbose;
 };
 
@@ -121,10 +127,36 @@ struct ui_line {
 };
 TAILQ_HEAD(ui_lines, ui_line);
 
-/* A conversation window: #general or a DM (ui-windows.c). */
+/* A member of a room as the member pane shows it (ui-rooms.c). */
+#define UI_ROLE_MEMBER		0
+#define UI_ROLE_OPERATOR	1
+#define UI_ROLE_OWNER		2
+struct ui_member {
+	char			*user;
+	int			 role;		/* UI_ROLE_* */
+	int			 muted;
+};
+
+/*
+ * A window: a room, a DM, or the status window (ui-windows.c).  Room
+ * windows also carry what the UI knows of the room (ui-rooms.c).
+ */
 struct ui_window {
-	char			*name;		/* "#general" or the peer */
+	char			*name;		/* "#dev", the peer, or
+						   UI_STATUS_WINDOW */
 	int			 dm;
+	int			 status;	/* the status window */
+	int			 member;	/* a room we are a member of */
+	int			 dead;		/* a room that was deleted */
+	char			*topic;		/* room topic, or NULL */
+	int			 role;		/* our role: UI_ROLE_* */
+	u_int			 count_members;	/* from room_list */
+	u_int			 count_online;
+	struct ui_member	*members;	/* sorted: owner, operators, ... */
+	u_int			 nmembers;
+	int			 members_width;	/* widest "~name", columns */
+	int			 members_loaded;
+	int			 members_fetching;
 	struct ui_lines		 lines;
 	u_int			 nlines;
 	u_int			 unread;
@@ -214,6 +246,7 @@ extern struct ui_windows	 windows;
 extern struct ui_window		*window_current;
 struct ui_window *window_find(const char *name);
 struct ui_window *window_get(const char *name);
+struct ui_window *window_status(void);
 u_int	 window_index(struct ui_window *);
 struct ui_window *window_at(u_int);
 void	 window_select(struct ui_window *);
@@ -266,10 +299,52 @@ int	 input_line_edit(struct input_line *, int iskey, wint_t);
 char	*input_line_string(struct input_line *);
 int	 input_line_draw(struct input_line *, int y, int x, int width);
 
+/* ui-rooms.c */
+void	 rooms_refresh(void);
+void	 rooms_known_add(const char *room);
+void	 rooms_event(struct json_object *params);
+void	 rooms_set_info(struct ui_window *, struct json_object *result);
+void	 rooms_members_want(struct ui_window *, int print);
+void	 rooms_members_free(struct ui_window *);
+const char *rooms_role_mark(int role, int muted);
+int	 rooms_role_parse(const char *);
+u_int	 rooms_known_count(void);
+const char *rooms_known_get(u_int);
+void	 rooms_free(void);
+
 /* ui-cmd.c */
+struct cmd_entry {
+	const char	*name;
+	const char	*usage;		/* arguments, for "usage: /name ..." */
+	int		 min;
+	int		 max;
+	int		 flags;
+	const char	*help;
+	void		(*exec)(const struct cmd_entry *, int, char **);
+};
+#define CMD_ARGS_MAX	4
+#define CMD_REST	0x1	/* the last argument takes the rest of the line */
+#define CMD_LOGIN	0x2	/* needs the main screen (logged in) */
+#define CMD_ROOM	0x4	/* a first argument "#room" names the room */
+extern const char	*cmd_room_arg;	/* that "#room", or NULL */
 void	 cmd_execute(const char *line);
 u_int	 cmd_complete(const char *prefix, const char **out, u_int max);
 void	 cmd_send_text(struct ui_window *, const char *text);
+int	 cmd_check_nick(const struct cmd_entry *, const char *nick);
+int	 cmd_number(const char *s, long min, long max, long *out);
+
+/* ui-cmd-room.c */
+void	 cmd_room_join(const struct cmd_entry *, int, char **);
+void	 cmd_room_create(const struct cmd_entry *, int, char **);
+void	 cmd_room_part(const struct cmd_entry *, int, char **);
+void	 cmd_room_topic(const struct cmd_entry *, int, char **);
+void	 cmd_room_names(const struct cmd_entry *, int, char **);
+void	 cmd_room_list(const struct cmd_entry *, int, char **);
+void	 cmd_room_user(const struct cmd_entry *, int, char **);
+void	 cmd_room_ban(const struct cmd_entry *, int, char **);
+void	 cmd_room_delete(const struct cmd_entry *, int, char **);
+void	 cmd_room_close(const struct cmd_entry *, int, char **);
+void	 cmd_room_free(void);
 
 /* ui-login.c */
 void	 login_enter(const char *info);

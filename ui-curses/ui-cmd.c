@@ -25,31 +25,19 @@
  * Every command is one entry of cmd_table: its name, argument synopsis,
  * how many arguments it takes, help, and handler.  cmd_execute splits and
  * counts the arguments (with CMD_REST the last one is the rest of the
- * line, spaces and all) so no handler checks them again.
+ * line, spaces and all) so no handler checks them again.  With CMD_ROOM a
+ * first word starting with '#' is taken out first, into cmd_room_arg: the
+ * room the command acts on instead of the current window's.
  */
 
-#define CMD_ARGS_MAX	4
-#define CMD_REST	0x1	/* the last argument takes the rest of the line */
-#define CMD_LOGIN	0x2	/* needs the main screen (logged in) */
-
-struct cmd_entry {
-	const char	*name;
-	const char	*usage;		/* arguments, for "usage: /name ..." */
-	int		 min;
-	int		 max;
-	int		 flags;
-	const char	*help;
-	void		(*exec)(const struct cmd_entry *, int, char **);
-};
+const char	*cmd_room_arg;
 
 static void	cmd_clear(const struct cmd_entry *, int, char **);
 static void	cmd_help(const struct cmd_entry *, int, char **);
-static void	cmd_join(const struct cmd_entry *, int, char **);
+static void	cmd_away(const struct cmd_entry *, int, char **);
 static void	cmd_logout(const struct cmd_entry *, int, char **);
 static void	cmd_me(const struct cmd_entry *, int, char **);
 static void	cmd_msg(const struct cmd_entry *, int, char **);
-static void	cmd_names(const struct cmd_entry *, int, char **);
-static void	cmd_part(const struct cmd_entry *, int, char **);
 static void	cmd_query(const struct cmd_entry *, int, char **);
 static void	cmd_quit(const struct cmd_entry *, int, char **);
 static void	cmd_set(const struct cmd_entry *, int, char **);
@@ -57,13 +45,39 @@ static void	cmd_who(const struct cmd_entry *, int, char **);
 static void	cmd_window(const struct cmd_entry *, int, char **);
 
 static const struct cmd_entry cmd_table[] = {
+	{ "away", "[TEXT]", 0, 1, CMD_REST|CMD_LOGIN,
+	  "Set or clear an away message (not supported by the agent yet).",
+	  cmd_away },
+	{ "ban", "[#ROOM] NICK [REASON] [-expires 10m|2h|3d]", 1, 2,
+	  CMD_REST|CMD_LOGIN|CMD_ROOM,
+	  "Ban NICK from the room (and remove them), for good or for a time "
+	  "(s, m, h, d, w).", cmd_room_ban },
 	{ "clear", "", 0, 0, 0,
 	  "Clear the current window (paging back stops there).", cmd_clear },
+	{ "close", "[WINDOW]", 0, 1, 0,
+	  "Close a window without leaving its room (/part leaves).",
+	  cmd_room_close },
+	{ "create", "#ROOM [-invite] [TOPIC]", 1, 2, CMD_REST|CMD_LOGIN,
+	  "Create a room (invite-only with -invite) and go to it; you are "
+	  "its owner.", cmd_room_create },
+	{ "delete", "[#ROOM]", 0, 0, CMD_LOGIN|CMD_ROOM,
+	  "Delete the room with its whole history (owner); asks you to "
+	  "repeat it.", cmd_room_delete },
+	{ "deop", "[#ROOM] NICK", 1, 1, CMD_LOGIN|CMD_ROOM,
+	  "Take operator rights from NICK (owner).", cmd_room_user },
 	{ "help", "[COMMAND]", 0, 1, 0,
 	  "List the commands, or explain one.", cmd_help },
-	{ "join", "#general", 1, 1, 0,
-	  "Go to #general (other rooms arrive with rooms support).",
-	  cmd_join },
+	{ "invite", "[#ROOM] NICK", 1, 1, CMD_LOGIN|CMD_ROOM,
+	  "Invite NICK to the room (operators; needed for invite-only "
+	  "rooms).", cmd_room_user },
+	{ "join", "#ROOM", 1, 1, CMD_LOGIN,
+	  "Join a room and open its window (or go to it).", cmd_room_join },
+	{ "kick", "[#ROOM] NICK [REASON]", 1, 2, CMD_REST|CMD_LOGIN|CMD_ROOM,
+	  "Remove NICK from the room; they may join again (operators).",
+	  cmd_room_user },
+	{ "list", "", 0, 0, CMD_LOGIN,
+	  "List the rooms you can see, with members and who is online, in "
+	  "the status window.", cmd_room_list },
 	{ "logout", "", 0, 0, CMD_LOGIN,
 	  "Log out: the agent forgets its session; you will need your code "
 	  "again.", cmd_logout },
@@ -71,20 +85,35 @@ static const struct cmd_entry cmd_table[] = {
 	  "Send TEXT as an action (\"* you TEXT\") to the current window.",
 	  cmd_me },
 	{ "msg", "NICK TEXT", 2, 2, CMD_REST|CMD_LOGIN,
-	  "Send TEXT to NICK privately (or to #general), without leaving "
-	  "this window.", cmd_msg },
-	{ "names", "", 0, 0, CMD_LOGIN,
-	  "Who is in this window: online users for #general, the two of you "
-	  "for a DM.", cmd_names },
-	{ "part", "[WINDOW]", 0, 1, 0,
-	  "Close a DM window (#general can't be left).", cmd_part },
+	  "Send TEXT to NICK privately (NICK may be a #room), without "
+	  "leaving this window.", cmd_msg },
+	{ "mute", "[#ROOM] NICK", 1, 1, CMD_LOGIN|CMD_ROOM,
+	  "Stop NICK sending to the room (operators).", cmd_room_user },
+	{ "names", "[#ROOM]", 0, 0, CMD_LOGIN|CMD_ROOM,
+	  "List the room's members: ~ owner, @ operator, - muted; or the "
+	  "two of you in a DM.", cmd_room_names },
+	{ "op", "[#ROOM] NICK", 1, 1, CMD_LOGIN|CMD_ROOM,
+	  "Make NICK an operator of the room (owner).", cmd_room_user },
+	{ "part", "[#ROOM|WINDOW]", 0, 1, 0,
+	  "Leave a room and close its window, or close a DM window.",
+	  cmd_room_part },
 	{ "query", "NICK", 1, 1, CMD_LOGIN,
 	  "Open (or go to) the DM window with NICK.", cmd_query },
 	{ "quit", "", 0, 0, 0,
 	  "Detach and leave; the agent stays running and logged in.",
 	  cmd_quit },
 	{ "set", "[OPTION [VALUE]]", 0, 2, 0,
-	  "Show the options, or set one (bell on|off, lines N).", cmd_set },
+	  "Show the options, or set one (bell on|off, lines N, members "
+	  "on|off).", cmd_set },
+	{ "topic", "[#ROOM] [TEXT]", 0, 1, CMD_REST|CMD_LOGIN|CMD_ROOM,
+	  "Show the room's topic, or set it (operators).", cmd_room_topic },
+	{ "transfer", "[#ROOM] NICK", 1, 1, CMD_LOGIN|CMD_ROOM,
+	  "Hand the room over to NICK, a member; you stay an operator "
+	  "(owner).", cmd_room_user },
+	{ "unban", "[#ROOM] NICK", 1, 1, CMD_LOGIN|CMD_ROOM,
+	  "Lift NICK's ban from the room (operators).", cmd_room_user },
+	{ "unmute", "[#ROOM] NICK", 1, 1, CMD_LOGIN|CMD_ROOM,
+	  "Let NICK send to the room again (operators).", cmd_room_user },
 	{ "who", "", 0, 0, CMD_LOGIN,
 	  "List who is online on the server.", cmd_who },
 	{ "window", "NUMBER", 1, 1, 0,
@@ -105,11 +134,13 @@ static const struct cmd_option {
 	  "ring the terminal bell on a DM or a mention" },
 	{ "lines", 0, &ui_conf.lines, UI_LINES_MIN, UI_LINES_MAX,
 	  "lines kept per window" },
+	{ "members", 1, &ui_conf.members, 0, 1,
+	  "show the member list of a room on the right (F7 toggles)" },
 };
 #define CMD_NOPTIONS	(sizeof cmd_options / sizeof cmd_options[0])
 
 /* Parse a decimal number within [min, max]; 0, or -1 if it is not one. */
-static int
+int
 cmd_number(const char *s, long min, long max, long *out)
 {
 	char	*end;
@@ -199,6 +230,16 @@ cmd_send_text(struct ui_window *w, const char *text)
 
 	if (w == NULL)
 		return;
+	if (w->status) {
+		window_add_line(w, UI_LINE_ERROR, "this is the status window: "
+		    "there is no one to send to here");
+		return;
+	}
+	if (w->dead) {
+		window_add_line(w, UI_LINE_ERROR, "not sent: %s was deleted",
+		    w->name);
+		return;
+	}
 	if (len > CS_TEXT_MAX) {
 		window_add_line(NULL, UI_LINE_ERROR, "message too long: %zu "
 		    "bytes (at most %d)", len, CS_TEXT_MAX);
@@ -251,6 +292,16 @@ cmd_execute(const char *line)
 		free(copy);
 		return;
 	}
+	cmd_room_arg = NULL;
+	while (*p == ' ')
+		p++;
+	if ((ce->flags & CMD_ROOM) && *p == '#') {
+		cmd_room_arg = p;
+		while (*p != '\0' && *p != ' ')
+			p++;
+		if (*p != '\0')
+			*p++ = '\0';
+	}
 	for (;;) {
 		while (*p == ' ')
 			p++;
@@ -283,11 +334,12 @@ cmd_execute(const char *line)
 		return;
 	}
 	ce->exec(ce, argc, argv);
+	cmd_room_arg = NULL;
 	free(copy);
 }
 
-/* Check a nick for /msg and /query; 0, or -1 with an error line. */
-static int
+/* Check a nick argument; 0, or -1 with an error line. */
+int
 cmd_check_nick(const struct cmd_entry *ce, const char *nick)
 {
 	const char	*why;
@@ -300,12 +352,12 @@ cmd_check_nick(const struct cmd_entry *ce, const char *nick)
 	return (0);
 }
 
-/* The sentence for any room but #general, until rooms arrive. */
+/* /away [TEXT]: the agent API has no away status yet (doc/api.md). */
 static void
-cmd_no_rooms(const struct cmd_entry *ce, const char *room)
+cmd_away(const struct cmd_entry *ce, int argc, char **argv)
 {
-	window_add_line(NULL, UI_LINE_ERROR, "/%s %s: rooms other than "
-	    "#general arrive with rooms support", ce->name, room);
+	window_add_line(NULL, UI_LINE_ERROR, "/away: not supported yet: the "
+	    "agent API has no away status");
 }
 
 /* /clear */
@@ -340,23 +392,12 @@ cmd_help(const struct cmd_entry *ce, int argc, char **argv)
 	    "one):");
 	for (i = 0; i < CMD_NTABLE; i++) {
 		c = &cmd_table[i];
-		window_add_line(NULL, UI_LINE_INFO, "  /%-7s %-18s %s",
-		    c->name, c->usage, c->help);
+		window_add_line(NULL, UI_LINE_INFO, "  /%-8s %s", c->name,
+		    c->help);
 	}
 	window_add_line(NULL, UI_LINE_INFO, "keys: Alt-1..9 or Ctrl-N/Ctrl-P "
 	    "switch windows, PgUp/PgDn scroll, Tab completes, Up/Down "
-	    "recall, Ctrl-L redraws");
-}
-
-/* /join #general */
-static void
-cmd_join(const struct cmd_entry *ce, int argc, char **argv)
-{
-	if (strcasecmp(argv[0], CS_GENERAL) != 0) {
-		cmd_no_rooms(ce, argv[0]);
-		return;
-	}
-	window_select(window_get(CS_GENERAL));
+	    "recall, F7 shows the members, Ctrl-L redraws");
 }
 
 /* logout reply. */
@@ -396,9 +437,12 @@ cmd_msg(const struct cmd_entry *ce, int argc, char **argv)
 {
 	struct ui_window	*w;
 
+	const char		*why;
+
 	if (argv[0][0] == '#') {
-		if (strcasecmp(argv[0], CS_GENERAL) != 0) {
-			cmd_no_rooms(ce, argv[0]);
+		if ((why = name_room_check(argv[0])) != NULL) {
+			window_add_line(NULL, UI_LINE_ERROR, "/msg: %s: %s",
+			    argv[0], why);
 			return;
 		}
 	} else if (cmd_check_nick(ce, argv[0]) != 0)
@@ -412,47 +456,6 @@ cmd_msg(const struct cmd_entry *ce, int argc, char **argv)
 	cmd_send_text(w, argv[1]);
 }
 
-/* /names */
-static void
-cmd_names(const struct cmd_entry *ce, int argc, char **argv)
-{
-	struct ui_window	*w = window_current;
-
-	if (w == NULL)
-		return;
-	if (!w->dm) {
-		session_who(w->name);
-		return;
-	}
-	window_add_line(w, UI_LINE_INFO, "in this conversation: %s (%s), %s "
-	    "(you)", w->name, session_is_online(w->name) ? "online" :
-	    "offline", ui.user != NULL ? ui.user : "?");
-}
-
-/* /part [WINDOW] */
-static void
-cmd_part(const struct cmd_entry *ce, int argc, char **argv)
-{
-	struct ui_window	*w = window_current;
-
-	if (argc == 1 && (w = window_find(argv[0])) == NULL) {
-		if (argv[0][0] == '#' && strcasecmp(argv[0], CS_GENERAL) != 0)
-			cmd_no_rooms(ce, argv[0]);
-		else
-			window_add_line(NULL, UI_LINE_ERROR, "/part: no window "
-			    "%s", argv[0]);
-		return;
-	}
-	if (w == NULL)
-		return;
-	if (!w->dm) {
-		window_add_line(NULL, UI_LINE_ERROR, "/part: #general is "
-		    "everyone's room and can't be left");
-		return;
-	}
-	window_close(w);
-}
-
 /* /query NICK */
 static void
 cmd_query(const struct cmd_entry *ce, int argc, char **argv)
@@ -460,10 +463,7 @@ cmd_query(const struct cmd_entry *ce, int argc, char **argv)
 	struct ui_window	*w;
 
 	if (argv[0][0] == '#') {
-		if (strcasecmp(argv[0], CS_GENERAL) != 0)
-			cmd_no_rooms(ce, argv[0]);
-		else
-			window_select(window_get(CS_GENERAL));
+		cmd_room_join(ce, argc, argv);
 		return;
 	}
 	if (cmd_check_nick(ce, argv[0]) != 0)
@@ -552,6 +552,7 @@ cmd_set(const struct cmd_entry *ce, int argc, char **argv)
 			window_add_line(NULL, UI_LINE_ERROR, "/set: %s", err);
 			return;
 		}
+		rooms_members_want(window_current, 0);
 	}
 	for (i = 0; i < CMD_NOPTIONS; i++) {
 		if (argc == 0 || strcmp(cmd_options[i].name, argv[0]) == 0) {

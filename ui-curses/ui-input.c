@@ -20,7 +20,7 @@
  * struct input_line is a small line editor over wide characters with a
  * byte budget in UTF-8; the login form uses it for its fields and the
  * main screen for its input line, which adds history (Up/Down) and Tab
- * completion of commands, nicks and #general.
+ * completion of commands, nicks and rooms.
  */
 
 #define INPUT_COMPLETE_MAX	64	/* candidates considered per Tab */
@@ -461,8 +461,9 @@ input_comp_cmp(const void *a, const void *b)
 
 /*
  * Gather candidates for the word before the cursor: commands for a first
- * word starting with '/', #general for '#', else nicks (online users, DM
- * windows, and who spoke in this window).
+ * word starting with '/', rooms for '#' (windows and room_list), else
+ * nicks (online users, DM windows, the current room's members, and who
+ * spoke in this window).
  */
 static void
 input_comp_gather(size_t start)
@@ -502,14 +503,23 @@ input_comp_gather(size_t start)
 		n = cmd_complete(prefix, cmds, INPUT_COMPLETE_MAX);
 		for (i = 0; i < n; i++)
 			input_comp_add(cmds[i], prefix);
-	} else if (prefix[0] == '#')
+	} else if (prefix[0] == '#') {
 		input_comp_add(CS_GENERAL, prefix);
-	else {
+		TAILQ_FOREACH(w, &windows, entry) {
+			if (!w->dm && !w->status)
+				input_comp_add(w->name, prefix);
+		}
+		for (i = 0; i < rooms_known_count(); i++)
+			input_comp_add(rooms_known_get(i), prefix);
+	} else {
 		for (i = 0; i < session_online_count(); i++)
 			input_comp_add(session_online_get(i), prefix);
 		TAILQ_FOREACH(w, &windows, entry) {
 			if (w->dm)
 				input_comp_add(w->name, prefix);
+			for (i = 0; w == window_current && i < w->nmembers;
+			    i++)
+				input_comp_add(w->members[i].user, prefix);
 		}
 		if ((w = window_current) != NULL) {
 			n = 0;
@@ -638,6 +648,11 @@ input_key_main(int iskey, wint_t key)
 			return;
 		case KEY_NPAGE:
 			screen_page(1);
+			return;
+		case KEY_F(7):
+			ui_conf.members = !ui_conf.members;
+			rooms_members_want(window_current, 0);
+			screen_update();
 			return;
 		}
 		input_line_edit(&input_main, iskey, key);

@@ -27,7 +27,7 @@
  * changed (curses sends only the difference).  Main screen layout:
  *
  *	row 0		title of the current window
- *	rows 1..H-3	window list | conversation
+ *	rows 1..H-3	window list | conversation | members (optional)
  *	row H-2		status line
  *	row H-1		input line
  *
@@ -51,6 +51,8 @@ struct screen_layout {
 	int	 cw;		/* ... width ... */
 	int	 top;		/* ... first row ... */
 	int	 ch;		/* ... and height */
+	int	 pw;		/* member pane width, 0 if hidden ... */
+	int	 px;		/* ... and first column */
 };
 
 static int			 screen_ready;
@@ -383,6 +385,17 @@ screen_main_layout(struct screen_layout *lay)
 		lay->cx = lay->sw + 1;
 	}
 	lay->cw = COLS - lay->cx;
+	w = window_current;
+	if (ui_conf.members && w != NULL && !w->dm && !w->status &&
+	    !w->dead && lay->cw >= 60) {
+		lay->pw = w->members_width + 1;
+		if (lay->pw < 14)
+			lay->pw = 14;
+		if (lay->pw > 20)
+			lay->pw = 20;
+		lay->px = COLS - lay->pw;
+		lay->cw -= lay->pw + 1;
+	}
 	lay->top = 1;
 	lay->ch = LINES - 3;
 	if (lay->ch < 0)
@@ -688,14 +701,23 @@ screen_draw_title(void)
 	screen_bar(0);
 	if (w == NULL)
 		return;
-	if (w->dm)
+	if (w->status)
+		xasprintf(&s, " status — /list shows the rooms, /join #room "
+		    "joins one");
+	else if (w->dm)
 		xasprintf(&s, " %s — direct messages (%s)%s", w->name,
 		    session_is_online(w->name) ? "online" : "offline",
 		    w->fetching ? " · loading history…" : "");
-	else
-		xasprintf(&s, " %s — everyone on this server · %u online%s",
-		    w->name, session_online_count(),
+	else if (strcasecmp(w->name, CS_GENERAL) == 0)
+		xasprintf(&s, " %s — %s%severyone on this server · %u "
+		    "online%s", w->name, w->topic != NULL ? w->topic : "",
+		    w->topic != NULL ? " · " : "", session_online_count(),
 		    w->fetching ? " · loading history…" : "");
+	else
+		xasprintf(&s, " %s — %s%s%s", w->name, w->topic != NULL ?
+		    w->topic : "(no topic)", w->dead ? " · deleted" :
+		    (!w->member ? " · not a member (/join to come back)" :
+		    ""), w->fetching ? " · loading history…" : "");
 	screen_print(0, 0, COLS, screen_bar_attr(), SCREEN_PAIR_BAR, s);
 	free(s);
 }
@@ -705,7 +727,7 @@ static void
 screen_draw_list(const struct screen_layout *lay)
 {
 	struct ui_window	*w;
-	char			 num[16], count[16];
+	char			 num[16], count[16], name[128];
 	u_int			 i = 0, first = 0, cur;
 	int			 y, x;
 	attr_t			 a;
@@ -744,12 +766,61 @@ screen_draw_list(const struct screen_layout *lay)
 		if (w->unread > 0)
 			snprintf(count, sizeof count, " %u%s", w->unread > 999 ?
 			    999 : w->unread, w->highlight ? "!" : "");
+		if (!w->dm && !w->status && (w->dead || !w->member)) {
+			/* A room we left, were put out of, or that went. */
+			snprintf(name, sizeof name, "(%s)", w->name);
+			a |= A_DIM;
+		} else
+			snprintf(name, sizeof name, "%s", w->name);
 		x += screen_print(y, x, lay->sw - x - (int)strlen(count), a,
-		    pair, w->name);
+		    pair, name);
 		if (count[0] != '\0')
 			screen_print(y, lay->sw - (int)strlen(count),
 			    (int)strlen(count), a, pair, count);
 		i++;
+	}
+}
+
+/*
+ * The member pane of the current room: a count, then the members with
+ * their marks (~ owner, @ operator, - muted), those online in bold.
+ */
+static void
+screen_draw_members(const struct screen_layout *lay)
+{
+	struct ui_window	*w = window_current;
+	struct ui_member	*m;
+	char			 line[128];
+	u_int			 i, online = 0;
+	int			 y = lay->top;
+
+	if (lay->pw == 0 || w == NULL)
+		return;
+	mvvline(lay->top, lay->px - 1, ACS_VLINE, lay->ch);
+	if (!w->members_loaded) {
+		screen_print(y, lay->px, lay->pw, A_DIM, 0, w->member ||
+		    w->members_fetching ? "loading…" : "");
+		return;
+	}
+	for (i = 0; i < w->nmembers; i++) {
+		if (session_is_online(w->members[i].user))
+			online++;
+	}
+	snprintf(line, sizeof line, "%u/%u online", online, w->nmembers);
+	screen_print(y++, lay->px, lay->pw, A_BOLD, 0, line);
+	for (i = 0; i < w->nmembers && y < lay->top + lay->ch; i++) {
+		m = &w->members[i];
+		if (y == lay->top + lay->ch - 1 && i + 1 < w->nmembers) {
+			snprintf(line, sizeof line, "+%u more",
+			    w->nmembers - i);
+			screen_print(y++, lay->px, lay->pw, A_DIM, 0, line);
+			break;
+		}
+		snprintf(line, sizeof line, "%s%s", rooms_role_mark(m->role,
+		    m->muted), m->user);
+		screen_print(y++, lay->px, lay->pw,
+		    session_is_online(m->user) ? A_BOLD : A_DIM,
+		    screen_nick_pair(m->user), line);
 	}
 }
 
@@ -801,6 +872,7 @@ screen_draw_main(void)
 	screen_draw_list(&lay);
 	if (window_current != NULL && lay.ch > 0)
 		screen_draw_conv(window_current, &lay);
+	screen_draw_members(&lay);
 	screen_draw_status(LINES - 2);
 	input_draw(LINES - 1, COLS);
 }

@@ -21,8 +21,8 @@
  * What happens on attach: hello and status; if the agent is logged in,
  * subscribe (since the newest event seen in this process, so nothing is
  * missed or shown twice across a reattach), learn the DMs from recent
- * events on the first attach, then fetch the newest history of every
- * window.  Events keep the windows, presence and link state current.
+ * events on the first attach and the rooms from room_list, then fetch the
+ * newest history of every window.  Events keep the windows, presence and link state current.
  */
 
 struct ui_state		 ui = {
@@ -267,6 +267,7 @@ session_subscribe_cb(struct ui_reply *r, void *arg)
 	if (ui.last_seq < 0)
 		ui.last_seq = cursor;
 	session_fresh = 0;
+	rooms_refresh();
 
 	if (fresh) {
 		params = json_object_new_object();
@@ -360,6 +361,7 @@ session_logged_out(const char *why)
 	session_set_str(&ui.user, NULL);
 	ui.logged_in = 0;
 	window_free_all();
+	rooms_free();
 	session_online_clear();
 	session_fresh = 1;
 	login_enter(why);
@@ -510,6 +512,8 @@ session_event(struct json_object *params)
 		session_presence(params);
 	else if (strcmp(type, "link") == 0)
 		session_link(params);
+	else if (strcmp(type, "room") == 0)
+		rooms_event(params);
 	screen_update();
 }
 

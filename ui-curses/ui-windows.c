@@ -22,8 +22,9 @@
 #include "chatsec.h"
 
 /*
- * A window is one conversation: #general first, then DMs in the order
- * they appeared.  Its lines are kept in message id order (local notices
+ * A window is one conversation: #general first, then rooms and DMs in
+ * the order they appeared, and the status window (room lists) when asked
+ * for.  Its lines are kept in message id order (local notices
  * stay where they were said), each message id once, at most
  * ui_conf.lines of them: the oldest go first, and paging back stops at
  * the limit.
@@ -87,6 +88,7 @@ window_get(const char *name)
 	w = xcalloc(1, sizeof *w);
 	w->name = xstrdup(name);
 	w->dm = name[0] != '#';
+	w->member = !w->dm;	/* room messages reach members only */
 	w->more = 1;
 	TAILQ_INIT(&w->lines);
 	if (strcasecmp(name, CS_GENERAL) == 0)
@@ -96,6 +98,34 @@ window_get(const char *name)
 	window_count++;
 	screen_update();
 	return (w);
+}
+
+/* The status window, made on first use; NULL if there are too many. */
+struct ui_window *
+window_status(void)
+{
+	struct ui_window	*w;
+
+	if ((w = window_find(UI_STATUS_WINDOW)) != NULL)
+		return (w);
+	if ((w = window_get(UI_STATUS_WINDOW)) == NULL)
+		return (NULL);
+	w->dm = 0;
+	w->member = 0;
+	w->status = 1;
+	w->more = 0;
+	return (w);
+}
+
+/* Free a window that is out of the list. */
+static void
+window_free(struct ui_window *w)
+{
+	window_clear(w);
+	rooms_members_free(w);
+	free(w->topic);
+	free(w->name);
+	free(w);
 }
 
 /* 0-based position of w in the window list. */
@@ -135,6 +165,7 @@ window_select(struct ui_window *w)
 	window_current = w;
 	w->unread = 0;
 	w->highlight = 0;
+	rooms_members_want(w, 0);
 	screen_update();
 }
 
@@ -194,11 +225,9 @@ window_close(struct ui_window *w)
 		window_current = NULL;
 		window_select(prev);
 	}
-	window_clear(w);
 	TAILQ_REMOVE(&windows, w, entry);
 	window_count--;
-	free(w->name);
-	free(w);
+	window_free(w);
 	screen_update();
 }
 
@@ -210,10 +239,8 @@ window_free_all(void)
 
 	window_current = NULL;
 	while ((w = TAILQ_FIRST(&windows)) != NULL) {
-		window_clear(w);
 		TAILQ_REMOVE(&windows, w, entry);
-		free(w->name);
-		free(w);
+		window_free(w);
 	}
 	window_count = 0;
 }
@@ -569,7 +596,8 @@ window_fetch_history(struct ui_window *w, int older)
 	struct json_object	*params;
 	struct window_fetch	*f;
 
-	if (w->fetching || (older && (!w->more || w->full)))
+	if (w->fetching || w->status || w->dead ||
+	    (older && (!w->more || w->full)))
 		return;
 	params = json_object_new_object();
 	json_object_object_add(params, "conv", json_object_new_string(w->name));
