@@ -56,17 +56,22 @@ assert_eq "$(members '#ops')" "alice:owner bob:operator carol:member erin:member
 refused 1020 "an operator of #ops to ban" carol room_ban '{"room":"#ops","user":"erin"}'
 refused 1026 "member of #ops" dave room_ban '{"room":"#ops","user":"erin"}'
 refused 1020 "outrank alice" bob room_ban '{"room":"#ops","user":"alice"}'
-b=$(rpc_ok bob room_ban '{"room":"#ops","user":"erin","reason":"flooding","expires_in":3}')
+b=$(rpc_ok bob room_ban '{"room":"#ops","user":"erin","reason":"flooding","expires_in":600}')
 assert_jq "$b" '.user == "erin" and (.expires | type == "number")' "ban result"
 assert_eq "$(members '#ops')" "alice:owner bob:operator carol:member" "erin is out"
 e=$(expect_err 1022 erin room_join '{"room":"#ops"}')
 assert_contains "$e" "banned from #ops" "banned join sentence"
 expect_err 1026 erin send '{"to":"#ops","text":"let me back"}' >/dev/null
 expect_err 1026 erin history '{"conv":"#ops"}' >/dev/null
-# The ban is over after 3 s; erin was invited before, but a ban uses that
-# up, so she needs a new invitation.
+# An invitation doesn't lift a ban.
 rpc_ok bob room_invite '{"room":"#ops","user":"erin"}' >/dev/null
 expect_err 1022 erin room_join '{"room":"#ops"}' >/dev/null
+# A ban with an expiry ends by itself (a short one here, set only now so a
+# slow machine can't let it run out before the refusals above).  A ban
+# uses up an invitation, so erin is invited again.
+rpc_ok bob room_unban '{"room":"#ops","user":"erin"}' >/dev/null
+rpc_ok bob room_ban '{"room":"#ops","user":"erin","reason":"flooding","expires_in":2}' >/dev/null
+rpc_ok bob room_invite '{"room":"#ops","user":"erin"}' >/dev/null
 erin_joined() { rpc "$@" | jq -e 'has("result")' >/dev/null; }
 wait_until 15 "erin's ban to expire" erin_joined erin room_join '{"room":"#ops"}'
 ev=$(rpc_ok erin events '{"since":0,"types":["room"]}')
@@ -144,7 +149,7 @@ expect_err 1028 bob room_join '{"room":"#general"}' >/dev/null
 
 # --- the audit log has the moderation, with who did it ----------------------------------------------
 a=$(rpc_ok alice admin_audit '{"kind":"room-ban"}')
-assert_jq "$a" '[.entries[] | .account] | sort == ["alice","bob"]' "room-ban audit rows name the actor"
+assert_jq "$a" '[.entries[] | .account] | unique == ["alice","bob"] and length == 3' "room-ban audit rows name the actor"
 assert_jq "$a" '[.entries[] | .detail] | any(. == "#ops erin: flooding")' "room-ban audit detail"
 
 echo "PASS: $TEST_NAME"
