@@ -69,4 +69,15 @@
 #define CS_ERR_ALREADY		1027	/* already so (member, invited, banned...) */
 #define CS_ERR_GENERAL		1028	/* not possible in #general */
 
+/* End-to-end encryption (doc/crypto.md): 1045 on the wire, the rest agent. */
+#define CS_ERR_KEYS_LOCKED	1040	/* keys locked: keys_unlock first */
+#define CS_ERR_KEY_CHANGED	1041	/* a verified peer's key changed */
+#define CS_ERR_NO_KEYS		1042	/* the peer has no published keys */
+#define CS_ERR_TOO_MANY_RCPTS	1043	/* over 1000 recipients */
+#define CS_ERR_MISMATCH		1044	/* safety number or fingerprint differs */
+#define CS_ERR_EPOCH		1045	/* room membership changed: reseal */
+#define CS_ERR_KEYS_MISSING	1046	/* no key file, or not the account's */
+#define CS_ERR_BAD_BLOB		1047	/* wrong passphrase or damaged blob */
+#define CS_KEYS_GET_MAX		1000	/* users per keys_get */
+
 #endif

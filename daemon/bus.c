@@ -267,6 +267,18 @@ bus_publish_presence(const char *user, int online)
 	bus_frame_unref(f);
 }
 
+/* Publish a `keys` event to every subscriber. */
+void
+bus_publish_keys(struct json_object *params)
+{
+	struct bus_frame	*f;
+
+	if ((f = bus_frame_new("keys", params)) == NULL)
+		return;
+	bus_deliver_all(f);
+	bus_frame_unref(f);
+}
+
 /* Publish a room event to the accounts it is for. */
 void
 bus_publish_room(struct json_object *params, const int64_t *accounts,

@@ -61,6 +61,9 @@ void	 bus_publish_room(struct json_object *params, const int64_t *accounts,
 /* A user came online or went offline: every subscriber hears it. */
 void	 bus_publish_presence(const char *user, int online);
 
+/* Someone published keys (params taken over): every subscriber hears it. */
+void	 bus_publish_keys(struct json_object *params);
+
 /* Append a frame's bytes to out without copying them. */
 int	 bus_frame_append(struct bus_frame *, struct evbuffer *out);
 size_t	 bus_frame_len(const struct bus_frame *);

@@ -116,6 +116,11 @@ const struct opt_entry opt_table[] = {
 	  NULL, "NAME",
 	  "take server admin away from account NAME and exit (the server must "
 	  "be stopped)" },
+	{ "dump_frames", 0, OPT_STR, OPT_CLI, OFF(dump_frames), 0, 0, 0,
+	  NULL, "FILE",
+	  "debugging aid: append every frame received from a logged-in "
+	  "client to FILE, one JSON line each (tests use it to show bodies "
+	  "are opaque; never in production)" },
 	{ "help", 'h', OPT_FLAG, OPT_CLI, OFF(help), 0, 0, 0, NULL, NULL,
 	  "show this help and exit" },
 	{ "version", 'V', OPT_FLAG, OPT_CLI, OFF(version), 0, 0, 0, NULL, NULL,

@@ -99,6 +99,7 @@ struct server_config {
 	long long	 session_max_days;
 	char		*admin_grant;		/* offline admin commands */
 	char		*admin_revoke;
+	char		*dump_frames;		/* debugging: received frames */
 };
 
 extern const struct opt_entry	 opt_table[];
@@ -356,6 +357,10 @@ void	 admin_cmd_disable(struct client *, struct rpc_req *);
 void	 admin_cmd_enable(struct client *, struct rpc_req *);
 void	 admin_cmd_revoke_sessions(struct client *, struct rpc_req *);
 void	 admin_cmd_audit(struct client *, struct rpc_req *);
+
+/* ---- server-keys.c --------------------------------------------------- */
+void	 keys_cmd_publish(struct client *, struct rpc_req *);
+void	 keys_cmd_get(struct client *, struct rpc_req *);
 
 /* ---- audit.c --------------------------------------------------------- */
 void	 audit_log(const char *kind, const char *account, const char *addr,

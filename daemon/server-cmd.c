@@ -51,8 +51,21 @@ static const struct rpc_param cmd_send_params[] = {
 	{ "to", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ "cid", RPC_STRING, RPC_REQUIRED, 1, CS_CID_MAX },
 	{ "body", RPC_STRING, RPC_REQUIRED, 0, CS_WIRE_FRAME_MAX },
+	{ "epoch", RPC_INT, 0, 0, INT64_MAX },
 	{ NULL }
 };
+static const struct rpc_param cmd_keys_publish_params[] = {
+	{ "sign_pk", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ "box_pk", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ "sig", RPC_STRING, RPC_REQUIRED, 1, 128 },
+	{ NULL }
+};
+
+static const struct rpc_param cmd_keys_get_params[] = {
+	{ "users", RPC_ARRAY, RPC_REQUIRED, 1, CS_KEYS_GET_MAX },
+	{ NULL }
+};
+
 static const struct rpc_param cmd_sync_params[] = {
 	{ "since", RPC_INT, 0, 0, INT64_MAX },
 	{ "room_since", RPC_INT, 0, 0, INT64_MAX },
@@ -130,6 +143,8 @@ static const struct cmd_entry cmd_table[] = {
 	{ "sync", 0, cmd_sync_params, msg_cmd_sync },
 	{ "history", 0, cmd_history_params, msg_cmd_history },
 	{ "who", 0, cmd_none_params, msg_cmd_who },
+	{ "keys_publish", 0, cmd_keys_publish_params, keys_cmd_publish },
+	{ "keys_get", 0, cmd_keys_get_params, keys_cmd_get },
 	{ "room_create", 0, cmd_room_create_params, rooms_cmd_create },
 	{ "room_list", 0, cmd_none_params, rooms_cmd_list },
 	{ "room_join", 0, cmd_room_params, rooms_cmd_join },
@@ -217,6 +232,27 @@ cmd_bad_request_id(struct json_object *obj)
 }
 
 /*
+ * --dump-frames (a debugging aid for tests): append a logged-in client's
+ * frame as one JSON line.  Frames before login carry passwords and codes
+ * and are never written.
+ */
+static void
+cmd_dump_frame(struct client *c, struct json_object *obj)
+{
+	static FILE	*f;
+
+	if (server_cfg.dump_frames == NULL || !client_logged_in(c))
+		return;
+	if (f == NULL && (f = fopen(server_cfg.dump_frames, "a")) == NULL) {
+		log_warn("%s: %s", __func__, server_cfg.dump_frames);
+		return;
+	}
+	fprintf(f, "%s\n", json_object_to_json_string_ext(obj,
+	    JSON_C_TO_STRING_PLAIN));
+	fflush(f);
+}
+
+/*
  * Handle one frame (taken over): check it is a request, that its method
  * exists and is allowed in this state, and its parameters, then run the
  * handler.
@@ -229,6 +265,7 @@ cmd_dispatch(struct client *c, struct json_object *obj)
 	char			 msg[256];
 	int			 code;
 
+	cmd_dump_frame(c, obj);
 	if ((code = rpc_parse(obj, &req, msg, sizeof msg)) != 0) {
 		client_send(c, rpc_error(cmd_bad_request_id(obj), code, msg,
 		    NULL));

@@ -325,9 +325,11 @@ void
 msg_cmd_send(struct client *c, struct rpc_req *req)
 {
 	struct msg_entry	*e;
+	struct json_object	*data;
 	const char		*to, *cid, *body;
 	char			 msg[512];
 	size_t			 len;
+	int64_t			 epoch;
 	int			 n, rc;
 
 	to = rpc_get_str(req->params, "to", "");
@@ -362,6 +364,28 @@ msg_cmd_send(struct client *c, struct rpc_req *req)
 		cmd_error(c, req->id, rc, msg, NULL);
 		msg_entry_free(e);
 		return;
+	}
+	/*
+	 * A room send sealed for the member list of an epoch: if members
+	 * changed since, the agent reseals (doc/crypto.md).  A send without
+	 * an epoch is not checked (the body is opaque either way).
+	 */
+	if (e->room_id != 0 && rpc_get(req->params, "epoch") != NULL) {
+		if (store_room_epoch(server_store, e->room_id, &epoch) != 0) {
+			cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
+			msg_entry_free(e);
+			return;
+		}
+		if (epoch != rpc_get_int(req->params, "epoch", -1)) {
+			data = json_object_new_object();
+			json_object_object_add(data, "epoch",
+			    json_object_new_int64(epoch));
+			cmd_error(c, req->id, CS_ERR_EPOCH, "room membership "
+			    "changed: seal again for the current members",
+			    data);
+			msg_entry_free(e);
+			return;
+		}
 	}
 	e->body = xmalloc(len / 4 * 3 + 3);
 	if ((n = sec_b64_decode(body, len, e->body, len / 4 * 3 + 3)) < 0) {

@@ -629,6 +629,7 @@ rooms_cmd_members(struct client *c, struct rpc_req *req)
 {
 	struct rooms_op		 op;
 	struct json_object	*r, *array;
+	int64_t			 epoch;
 
 	if (rooms_prepare(c, req, RIGHT_MEMBERS, 0, &op) != 0)
 		return;
@@ -639,9 +640,15 @@ rooms_cmd_members(struct client *c, struct rpc_req *req)
 		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
 		return;
 	}
+	if (store_room_epoch(server_store, op.room.id, &epoch) != 0) {
+		json_object_put(array);
+		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
+		return;
+	}
 	r = json_object_new_object();
 	json_object_object_add(r, "room", json_object_new_string(op.room.name));
 	json_object_object_add(r, "members", array);
+	json_object_object_add(r, "epoch", json_object_new_int64(epoch));
 	cmd_reply(c, req->id, r);
 }
 

@@ -18,7 +18,7 @@
  * after the schema is made.
  */
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 enum store_stmt {
 	ST_BEGIN,
@@ -74,6 +74,10 @@ enum store_stmt {
 	ST_REVENT_SYNC,
 	ST_REVENT_MAX,
 	ST_AUDIT_QUERY,
+	ST_KEYS_LOG,
+	ST_KEYS_PUT,
+	ST_KEYS_GET,
+	ST_ROOM_EPOCH,
 	ST_COUNT
 };
 
@@ -207,6 +211,18 @@ static const char *store_sql[ST_COUNT] = {
 	    "FROM audit WHERE (?1 IS NULL OR lower(account) = lower(?1)) "
 	    "AND (?2 IS NULL OR addr = ?2) AND (?3 IS NULL OR kind = ?3) "
 	    "AND ts >= ?4 AND ts <= ?5 ORDER BY id DESC LIMIT ?6",
+	[ST_KEYS_LOG] = "INSERT INTO account_keys_log (account_id, sign_pk, "
+	    "box_pk, sig, since_id, ts, replaced) SELECT account_id, sign_pk, "
+	    "box_pk, sig, since_id, ts, ?2 FROM account_keys "
+	    "WHERE account_id = ?1",
+	[ST_KEYS_PUT] = "INSERT OR REPLACE INTO account_keys (account_id, "
+	    "sign_pk, box_pk, sig, since_id, ts) VALUES (?1, ?2, ?3, ?4, "
+	    "(SELECT coalesce(max(id), 0) FROM messages), ?5) "
+	    "RETURNING since_id",
+	[ST_KEYS_GET] = "SELECT a.name, k.sign_pk, k.box_pk, k.sig, "
+	    "k.since_id, k.ts FROM account_keys k JOIN accounts a "
+	    "ON a.id = k.account_id WHERE a.name_folded = ?1",
+	[ST_ROOM_EPOCH] = "SELECT epoch FROM rooms WHERE id = ?1",
 };
 
 /* Schema steps: entry n upgrades user_version n to n + 1. */
@@ -308,6 +324,29 @@ static const char *store_schema[STORE_SCHEMA_VERSION] = {
 	"    ON DELETE CASCADE,"
 	"  PRIMARY KEY (account_id, event_id)) WITHOUT ROWID;"
 	"CREATE INDEX audit_ts ON audit(ts);",
+	/* 2 -> 3: public key bundles and room membership epochs (issue 4). */
+	"CREATE TABLE account_keys ("
+	"  account_id INTEGER PRIMARY KEY REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  sign_pk BLOB NOT NULL,"
+	"  box_pk BLOB NOT NULL,"
+	"  sig BLOB NOT NULL,"
+	"  since_id INTEGER NOT NULL,"
+	"  ts INTEGER NOT NULL);"
+	"CREATE TABLE account_keys_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL,"
+	"  sign_pk BLOB NOT NULL,"
+	"  box_pk BLOB NOT NULL,"
+	"  sig BLOB NOT NULL,"
+	"  since_id INTEGER NOT NULL,"
+	"  ts INTEGER NOT NULL,"
+	"  replaced INTEGER NOT NULL);"
+	"ALTER TABLE rooms ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TRIGGER members_epoch_ins AFTER INSERT ON members BEGIN"
+	"  UPDATE rooms SET epoch = epoch + 1 WHERE id = NEW.room_id; END;"
+	"CREATE TRIGGER members_epoch_del AFTER DELETE ON members BEGIN"
+	"  UPDATE rooms SET epoch = epoch + 1 WHERE id = OLD.room_id; END;",
 };
 
 struct store {
@@ -1536,6 +1575,108 @@ store_audit_query(struct store *st, const struct store_audit_filter *f,
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		store_error(st, "audit query");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Replace an account's public key bundle, logging the old one. */
+int
+store_keys_put(struct store *st, int64_t account, const struct store_keys *k,
+    int64_t *since_id)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = store_stmt(st, ST_KEYS_LOG)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, account);
+	sqlite3_bind_int64(s, 2, k->ts);
+	if (store_exec_stmt(st, s, "keys log") != 0)
+		return (-1);
+	if ((s = store_stmt(st, ST_KEYS_PUT)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, account);
+	sqlite3_bind_blob(s, 2, k->sign_pk, STORE_PK_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, k->box_pk, STORE_PK_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, k->sig, STORE_SIG_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, k->ts);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*since_id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		store_error(st, "keys put");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Copy a blob column of exactly len bytes; -1 if it has another size. */
+static int
+store_blob_copy(sqlite3_stmt *s, int col, uint8_t *out, size_t len)
+{
+	const void	*p = sqlite3_column_blob(s, col);
+
+	if (p == NULL || (size_t)sqlite3_column_bytes(s, col) != len)
+		return (-1);
+	memcpy(out, p, len);
+	return (0);
+}
+
+/* An account's public key bundle by folded name. */
+int
+store_keys_get(struct store *st, const char *folded, struct store_keys *out)
+{
+	sqlite3_stmt	*s;
+	const char	*name;
+	int		 rc, ret = -1;
+
+	memset(out, 0, sizeof *out);
+	if ((s = store_stmt(st, ST_KEYS_GET)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, folded, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		ret = STORE_NOTFOUND;
+	else if (rc == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(s, 0);
+		snprintf(out->name, sizeof out->name, "%s",
+		    name != NULL ? name : "");
+		if (store_blob_copy(s, 1, out->sign_pk, STORE_PK_LEN) != 0 ||
+		    store_blob_copy(s, 2, out->box_pk, STORE_PK_LEN) != 0 ||
+		    store_blob_copy(s, 3, out->sig, STORE_SIG_LEN) != 0)
+			ret = STORE_NOTFOUND;
+		else {
+			out->since_id = sqlite3_column_int64(s, 4);
+			out->ts = sqlite3_column_int64(s, 5);
+			ret = 0;
+		}
+	} else
+		store_error(st, "keys get");
+	sqlite3_reset(s);
+	return (ret);
+}
+
+/* A room's membership epoch. */
+int
+store_room_epoch(struct store *st, int64_t room, int64_t *epoch)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*epoch = 0;
+	if ((s = store_stmt(st, ST_ROOM_EPOCH)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, room);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*epoch = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return (STORE_NOTFOUND);
+	if (rc != SQLITE_ROW) {
+		store_error(st, "room epoch");
 		return (-1);
 	}
 	return (0);

@@ -212,6 +212,31 @@ int	 store_msg_history(struct store *, int64_t room, int64_t a, int64_t b,
 	    int64_t before, int limit,
 	    int (*cb)(void *, const struct store_msg *), void *arg);
 
+/*
+ * Public key bundles (doc/crypto.md): the server stores and serves them
+ * and never checks the signature (agents do).  Put replaces an account's
+ * keys (the old row goes to a log) and sets *since_id to the newest
+ * message id at commit.  Get is by folded name: STORE_NOTFOUND for an
+ * unknown user or one without keys.
+ */
+#define STORE_PK_LEN	32
+#define STORE_SIG_LEN	64
+struct store_keys {
+	char		 name[NAME_USER_MAX + 1];	/* display form */
+	uint8_t		 sign_pk[STORE_PK_LEN];
+	uint8_t		 box_pk[STORE_PK_LEN];
+	uint8_t		 sig[STORE_SIG_LEN];
+	int64_t		 since_id;
+	int64_t		 ts;
+};
+int	 store_keys_put(struct store *, int64_t account,
+	    const struct store_keys *k, int64_t *since_id);
+int	 store_keys_get(struct store *, const char *folded,
+	    struct store_keys *out);
+/* A room's membership epoch: bumped by every member row added, replaced
+ * or removed (a trigger), so a send sealed for an old list is refused. */
+int	 store_room_epoch(struct store *, int64_t room, int64_t *epoch);
+
 /* Failure counters for rate limits. */
 int	 store_failure_add(struct store *, const char *kind, const char *key,
 	    int64_t ts);
