@@ -29,6 +29,7 @@
 #include "xmalloc.h"
 
 #include "agent.h"
+#include "crypto.h"
 
 /*
  * chatsec-agent keeps one user's TLS link to chatsecd, a local history and
@@ -381,7 +382,7 @@ main(int argc, char **argv)
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
-	if (crypto_init() != 0)
+	if (ccrypto_init() != 0)
 		fatalx("cannot initialise libsodium");
 
 	if (agent_conf.profile_dir == NULL) {
@@ -433,6 +434,7 @@ main(int argc, char **argv)
 	evsignal_add(ev_int, NULL);
 
 	events_init();
+	keys_init();
 	api_start(fd);
 	log_info("listening on %s, server %s, profile %s",
 	    agent_conf.socket_path, agent_conf.server, agent_conf.profile_dir);
@@ -450,6 +452,7 @@ main(int argc, char **argv)
 	outbox_fail_all(CS_ERR_NOT_CONNECTED, "the agent is shutting down");
 	api_stop();
 	events_free();
+	keys_free();
 	lstore_close();
 	link_tls_free();
 	event_free(ev_term);

@@ -66,6 +66,8 @@ struct agent_msg {
 	char		*conv;
 	char		*text;
 	int		 self;
+	int		 forged;	/* msg_from_wire: forged, not undecryptable */
+	char		*cid;		/* msg_from_wire: the wire cid */
 };
 
 /* Which events a subscriber or an `events` call wants (events.c). */
@@ -73,7 +75,9 @@ struct agent_msg {
 #define EVENTS_PRESENCE	0x2
 #define EVENTS_LINK	0x4
 #define EVENTS_ROOM	0x8
-#define EVENTS_ALL	(EVENTS_MESSAGE|EVENTS_PRESENCE|EVENTS_LINK|EVENTS_ROOM)
+#define EVENTS_SECURITY	0x10	/* key_change, forged, undecryptable */
+#define EVENTS_ALL	(EVENTS_MESSAGE|EVENTS_PRESENCE|EVENTS_LINK|EVENTS_ROOM|\
+			 EVENTS_SECURITY)
 struct events_filter {
 	unsigned int	 types;
 	char		*conv;		/* owned; NULL for every conversation */
@@ -196,6 +200,7 @@ void	 link_cancel(int64_t id);
 void	 link_when_ready(void (*)(void *, int), void *arg);
 void	 link_session_begin(const char *user, const char *token, int admin);
 void	 link_session_end(int code, const char *why);
+void	 link_resync(void);
 
 /* link-tls.c */
 int	 link_tls_init(const char *ca_file);
@@ -216,7 +221,10 @@ void	 outbox_fail_all(int code, const char *message);
 unsigned int outbox_count(void);
 
 /* msg.c */
-int	 msg_from_wire(struct json_object *, struct agent_msg *);
+#define MSG_STALL	1	/* msg_from_wire: can't open yet */
+#define MSG_SECURITY	2	/* msg_from_wire: forged or undecryptable */
+int	 msg_from_wire(struct json_object *, struct agent_msg *,
+	     const char **reason, char *need_keys, size_t need_len);
 struct json_object *msg_json(int64_t, int64_t, const char *, const char *,
 	     const char *, const char *, int);
 struct json_object *msg_to_json(const struct agent_msg *);
@@ -224,6 +232,9 @@ void	 msg_clear(struct agent_msg *);
 int	 msg_deliver(struct json_object *wire);
 int	 msg_conv_check(const char *conv);
 int	 msg_same_user(const char *, const char *);
+void	 msg_keys_ready(void);
+int	 msg_stalled(void);
+void	 msg_unstall(void);
 
 /* events.c */
 void	 events_init(void);
@@ -253,6 +264,8 @@ int64_t	 lstore_kv_get_int(const char *key, int64_t def);
 int	 lstore_kv_set(const char *key, const char *value);
 int	 lstore_kv_set_int(const char *key, int64_t value);
 int	 lstore_kv_del(const char *key);
+int	 lstore_kv_scan(const char *prefix,
+	     int (*)(void *, const char *, const char *), void *arg);
 int	 lstore_msg_insert(const struct agent_msg *);
 struct json_object *lstore_msg_history(const char *conv, int64_t before,
 	     int limit, int *more);
@@ -270,11 +283,50 @@ int	 lstore_event_expire(int64_t min_ts);
 void	 relogin_init(void);
 void	 relogin_free(void);
 void	 relogin_link_ready(void);
+int	 relogin_password(char *buf, size_t len);
 
-/* crypto.c */
-int	 crypto_init(void);
-int	 crypto_body_seal(const char *text, size_t len, uint8_t **out,
-	     size_t *outlen);
-int	 crypto_body_open(const uint8_t *body, size_t len, char **text);
+/* keys.c */
+enum keys_state {
+	KEYS_NONE,		/* no session */
+	KEYS_READY,
+	KEYS_LOCKED,		/* key file encrypted, no password yet */
+	KEYS_MISSING,		/* no key file for this account */
+};
+#define KEYS_OPEN_OK		0
+#define KEYS_OPEN_LOCKED	1
+#define KEYS_OPEN_NO_KEY	2
+#define KEYS_OPEN_FORGED	3
+#define KEYS_OPEN_UNDECRYPTABLE	4
+void	 keys_init(void);
+void	 keys_free(void);
+void	 keys_hold_password(const char *pw, int create);
+void	 keys_forget_password(void);
+void	 keys_session_begin(const char *user);
+void	 keys_session_end(void);
+enum keys_state keys_get_state(void);
+const char *keys_state_name(void);
+int	 keys_fetch(struct json_object *users, void (*)(void *, int),
+	     void *arg);
+int	 keys_was_fetched(const char *folded);
+int	 keys_is_unknown(const char *folded);
+void	 keys_on_event(struct json_object *);
+void	 keys_link_ready(void);
+int	 keys_seal(const char *to, const char *cid, const char *text,
+	     struct json_object *recipients, struct json_object *unreadable,
+	     uint8_t **env, size_t *envlen, char *msg, size_t msglen);
+int	 keys_open(int64_t id, const char *from, const char *to,
+	     const char *cid, const uint8_t *env, size_t len, char **text,
+	     const char **reason);
+int	 keys_peek_sender(const uint8_t *env, size_t len, char *out,
+	     size_t outlen);
+void	 api_keys_fingerprint(struct api_pending *, struct json_object *);
+void	 api_keys_safety_number(struct api_pending *, struct json_object *);
+void	 api_keys_verify(struct api_pending *, struct json_object *);
+void	 api_keys_unverify(struct api_pending *, struct json_object *);
+void	 api_keys_list(struct api_pending *, struct json_object *);
+void	 api_keys_unlock(struct api_pending *, struct json_object *);
+void	 api_keys_reset(struct api_pending *, struct json_object *);
+void	 api_keys_export(struct api_pending *, struct json_object *);
+void	 api_keys_import(struct api_pending *, struct json_object *);
 
 #endif

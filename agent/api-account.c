@@ -28,7 +28,7 @@
 /* What hello advertises. */
 static const char *api_capabilities[] = {
 	"register", "login", "logout", "send", "history", "who", "subscribe",
-	"events", "status", "rooms", "admin",
+	"events", "status", "rooms", "admin", "e2e",
 };
 
 /* An account request on its way to the server. */
@@ -100,6 +100,8 @@ account_answer_cb(void *arg, int code, const char *message,
 		if (code == CS_ERR_STATE &&
 		    strcmp(op->method, "register_confirm") == 0)
 			link_set_reg_pending(0);
+		if (strcmp(op->method, "register_confirm") != 0)
+			keys_forget_password();
 		api_error(op->p, code, message, json_object_get(data));
 	} else
 		op->done(op, result);
@@ -200,6 +202,10 @@ api_status(struct api_pending *p, struct json_object *params)
 	    json_object_new_boolean(link_logged_in()));
 	json_object_object_add(r, "last_error",
 	    account_str_or_null(link_last_error()));
+	json_object_object_add(r, "keys",
+	    json_object_new_string(keys_state_name()));
+	json_object_object_add(r, "unattended",
+	    json_object_new_boolean(agent_conf.unattended));
 	api_reply(p, r);
 }
 
@@ -244,6 +250,8 @@ api_register(struct api_pending *p, struct json_object *params)
 	w = json_object_new_object();
 	account_add_str(w, "user", user);
 	account_add_str(w, "password", pw);
+	/* The identity is made at register_confirm, under this password. */
+	keys_hold_password(pw, 1);
 	account_start(p, "register", w, account_register_done);
 }
 
@@ -343,6 +351,8 @@ api_login(struct api_pending *p, struct json_object *params)
 	account_add_str(w, "user", rpc_get_str(params, "user", ""));
 	account_add_str(w, "password", rpc_get_str(params, "password", ""));
 	account_add_str(w, "code", code);
+	/* The key file opens with the account password (doc/crypto.md). */
+	keys_hold_password(rpc_get_str(params, "password", ""), 0);
 	account_start(p, "login", w, account_session_done);
 }
 

@@ -114,6 +114,7 @@ chat_history_cb(void *arg, int code, const char *message,
 	struct chat_history	*h = arg;
 	struct json_object	*wire, *out, *r, *v, *j;
 	struct agent_msg	 m;
+	const char		*reason;
 	int64_t			 cursor;
 	size_t			 i, n, total = 0, len;
 	int			 more = 0, first;
@@ -140,7 +141,7 @@ chat_history_cb(void *arg, int code, const char *message,
 	lstore_begin();
 	for (i = 0; i < n; i++) {
 		if (msg_from_wire(json_object_array_get_idx(wire, i),
-		    &m) != 0) {
+		    &m, &reason, NULL, 0) != 0) {
 			msg_clear(&m);
 			continue;
 		}

@@ -136,6 +136,36 @@ static const struct rpc_param api_p_audit[] = {
 	{ NULL }
 };
 
+static const struct rpc_param api_p_keys_user[] = {
+	API_STR("user", 0, 1, 64),
+	{ NULL }
+};
+static const struct rpc_param api_p_keys_verify[] = {
+	API_STR("user", RPC_REQUIRED, 1, 64),
+	API_STR("safety_number", 0, 1, 128),
+	API_STR("fingerprint", 0, 1, 128),
+	{ NULL }
+};
+static const struct rpc_param api_p_keys_unlock[] = {
+	API_STR("password", RPC_REQUIRED, 0, 65536),
+	{ NULL }
+};
+static const struct rpc_param api_p_keys_export[] = {
+	API_STR("passphrase", RPC_REQUIRED, 0, 65536),
+	{ NULL }
+};
+static const struct rpc_param api_p_keys_import[] = {
+	API_STR("blob", RPC_REQUIRED, 1, 16384),
+	API_STR("passphrase", RPC_REQUIRED, 0, 65536),
+	API_STR("password", RPC_REQUIRED, 0, 65536),
+	{ NULL }
+};
+static const struct rpc_param api_p_keys_reset[] = {
+	API_STR("password", RPC_REQUIRED, 0, 65536),
+	API_BOOL("confirm", 0),
+	{ NULL }
+};
+
 /* One API method: the whole of what the dispatcher knows about it. */
 struct api_method {
 	const char		*name;
@@ -180,6 +210,22 @@ static const struct api_method api_methods[] = {
 	{ "admin_enable", API_LOGIN, api_p_user, api_admin_user },
 	{ "admin_revoke_sessions", API_LOGIN, api_p_user, api_admin_user },
 	{ "admin_audit", API_LOGIN, api_p_audit, api_admin_audit },
+	{ "keys_fingerprint", API_LOGIN, api_p_keys_user,
+	    api_keys_fingerprint },
+	{ "keys_safety_number", API_LOGIN, api_p_user,
+	    api_keys_safety_number },
+	{ "keys_verify", API_LOGIN, api_p_keys_verify, api_keys_verify },
+	{ "keys_unverify", API_LOGIN, api_p_user, api_keys_unverify },
+	{ "keys_accept", API_LOGIN, api_p_user, api_keys_unverify },
+	{ "keys_list", API_LOGIN, api_p_none, api_keys_list },
+	{ "keys_unlock", API_LOGIN|API_SECRET, api_p_keys_unlock,
+	    api_keys_unlock },
+	{ "keys_reset", API_LOGIN|API_SECRET, api_p_keys_reset,
+	    api_keys_reset },
+	{ "keys_export", API_LOGIN|API_SECRET, api_p_keys_export,
+	    api_keys_export },
+	{ "keys_import", API_LOGIN|API_SECRET, api_p_keys_import,
+	    api_keys_import },
 };
 
 static int		 api_fd = -1;

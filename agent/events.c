@@ -38,6 +38,9 @@ static const struct {
 	{ "presence", EVENTS_PRESENCE },
 	{ "link", EVENTS_LINK },
 	{ "room", EVENTS_ROOM },
+	{ "key_change", EVENTS_SECURITY },
+	{ "forged", EVENTS_SECURITY },
+	{ "undecryptable", EVENTS_SECURITY },
 };
 
 #define EVENTS_EXPIRE_EVERY	100		/* events between age checks */

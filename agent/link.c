@@ -80,6 +80,7 @@ static struct link_ctx {
 	int64_t			 next_id;
 	unsigned int		 attempts;
 	int			 ping_outstanding;
+	int			 resync;	/* sync again after this one */
 	TAILQ_HEAD(, link_req)	 reqs;
 	TAILQ_HEAD(link_waiters, link_waiter) waiters;
 
@@ -555,10 +556,17 @@ link_sync_cb(void *arg, int code, const char *message,
 		link_enter_state(LINK_SYNCING, NULL);
 		return;
 	}
-	if (json_object_object_get_ex(result, "last_id", &v) &&
-	    json_object_is_type(v, json_type_int) &&
+	/* A stalled delivery (keys.c) keeps the cursor before the message. */
+	if (!msg_stalled() && json_object_object_get_ex(result, "last_id",
+	    &v) && json_object_is_type(v, json_type_int) &&
 	    (last = json_object_get_int64(v)) > after)
 		lstore_kv_set_int("cursor", last);
+	if (lnk.resync && !msg_stalled()) {
+		lnk.resync = 0;
+		lnk.quiet = 1;
+		link_enter_state(LINK_SYNCING, NULL);
+		return;
+	}
 	link_enter_state(LINK_READY, NULL);
 }
 
@@ -579,6 +587,20 @@ link_sync(void)
 	if (link_request("sync", params, AGENT_REQ_TIMEOUT, link_sync_cb,
 	    NULL, NULL) != 0)
 		link_fail("cannot send sync");
+}
+
+/*
+ * Sync again from the cursor (keys arrived for a message that waited):
+ * now if ready, else when the sync under way ends.
+ */
+void
+link_resync(void)
+{
+	if (lnk.state == LINK_READY && lnk.token != NULL) {
+		lnk.quiet = 1;		/* not a link event */
+		link_enter_state(LINK_SYNCING, NULL);
+	} else if (lnk.state == LINK_SYNCING)
+		lnk.resync = 1;
 }
 
 /* Set the session in memory (token and user copied). */
@@ -619,6 +641,7 @@ link_session_begin(const char *user, const char *token, int admin)
 	lstore_kv_set("token", token);
 	lstore_kv_set_int("admin", admin);
 	link_session_set(user, token, admin);
+	keys_session_begin(user);
 	lnk.reg_pending = 0;
 	log_info("%s: logged in as %s", __func__, log_safe(user));
 	if (lnk.state == LINK_READY)
@@ -637,6 +660,7 @@ link_session_end(int code, const char *why)
 	log_info("%s: session ended: %s", __func__, why);
 	lstore_kv_del("token");
 	link_session_set(NULL, NULL, 0);
+	keys_session_end();
 	outbox_fail_all(code, why);
 }
 
@@ -730,8 +754,10 @@ link_ready(void)
 	if (!evtimer_pending(lnk.ping, NULL))
 		evtimer_add(lnk.ping, &tv);
 	link_waiters_run(0);
-	if (lnk.state == LINK_READY && lnk.token != NULL)
+	if (lnk.state == LINK_READY && lnk.token != NULL) {
+		keys_link_ready();
 		outbox_link_ready();
+	}
 	relogin_link_ready();
 }
 
@@ -745,6 +771,8 @@ link_on_enter(enum link_state st)
 		link_waiters_run(CS_ERR_NOT_CONNECTED);
 		break;
 	case LINK_CONNECTING:
+		msg_unstall();
+		lnk.resync = 0;
 		link_connect();
 		break;
 	case LINK_HANDSHAKE:
@@ -875,6 +903,7 @@ static const struct {
 	{ "message", link_on_message },
 	{ "presence", link_on_presence },
 	{ "room", link_on_room },
+	{ "keys", keys_on_event },
 };
 
 /* Route one frame from the server: a response or a notification. */

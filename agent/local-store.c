@@ -46,6 +46,7 @@ enum lstore_stmt {
 	LSTORE_KV_GET,
 	LSTORE_KV_SET,
 	LSTORE_KV_DEL,
+	LSTORE_KV_SCAN,
 	LSTORE_MSG_INSERT,
 	LSTORE_MSG_HISTORY,
 	LSTORE_MSG_CLEAR,
@@ -66,6 +67,8 @@ static const char *lstore_sql[LSTORE_NSTMT] = {
 	[LSTORE_KV_SET] = "INSERT INTO kv (k, v) VALUES (?1, ?2)"
 	    " ON CONFLICT (k) DO UPDATE SET v = excluded.v",
 	[LSTORE_KV_DEL] = "DELETE FROM kv WHERE k = ?1",
+	[LSTORE_KV_SCAN] = "SELECT k, v FROM kv"
+	    " WHERE substr(k, 1, length(?1)) = ?1 ORDER BY k",
 	[LSTORE_MSG_INSERT] = "INSERT OR IGNORE INTO messages"
 	    " (id, ts, sender, recipient, conv, text, self)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -277,6 +280,31 @@ lstore_kv_del(const char *key)
 
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	return (lstore_exec(st, "kv del"));
+}
+
+/*
+ * Call cb(arg, key, value) for each key starting with prefix, in order,
+ * until it returns non-zero.  cb must not use the store.  0 or -1.
+ */
+int
+lstore_kv_scan(const char *prefix,
+    int (*cb)(void *, const char *, const char *), void *arg)
+{
+	sqlite3_stmt	*st = lstore_stmt(LSTORE_KV_SCAN);
+	int		 rc;
+
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		lstore_warn("kv scan");
+		return (-1);
+	}
+	return (0);
 }
 
 /*

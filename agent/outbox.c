@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "log.h"
+#include "names.h"
 #include "proto.h"
 #include "sec.h"
 #include "xmalloc.h"
@@ -21,13 +23,28 @@
  * sent if the link is ready, else queued.  If the link drops before the
  * ack, the message goes again with the same cid once the link is ready
  * (the server stores a cid once), so a send survives reconnects.
+ *
+ * The body is sealed (keys.c) when the link is ready: for a DM to the
+ * peer (and ourselves), for a room to its members as the server lists
+ * them with the membership epoch, which the send carries.  If members
+ * changed before the send arrives, the server answers 1045 and the
+ * message is sealed again for the new list, under the same cid.
  */
+
+#define OUTBOX_RESEAL_MAX	8	/* 1045 answers before giving up */
 
 struct outbox_msg {
 	struct api_pending	*p;
 	char			 cid[CS_CID_MAX + 1];
 	char			*to;
-	char			*body;		/* base64 */
+	char			*text;		/* until sealed; wiped */
+	char			*body;		/* base64; NULL until sealed */
+	int64_t			 epoch;		/* room: sealed for; -1 DM */
+	int			 sealing;	/* members or keys asked for */
+	int			 dead;		/* freed while sealing */
+	int			 reseals;
+	struct json_object	*rcpts;		/* folded names sealed for */
+	struct json_object	*unreadable;	/* members without keys */
 	int64_t			 req_id;	/* on the wire; 0 if not */
 	struct event		*timer;
 	TAILQ_ENTRY(outbox_msg)	 entry;
@@ -35,6 +52,8 @@ struct outbox_msg {
 
 static TAILQ_HEAD(, outbox_msg) outbox_q = TAILQ_HEAD_INITIALIZER(outbox_q);
 static unsigned int	 outbox_n;
+
+static void	outbox_destroy(struct outbox_msg *);
 
 /* Unlink and free m (its pending record must be answered already). */
 static void
@@ -45,10 +64,31 @@ outbox_free(struct outbox_msg *m)
 	if (m->req_id != 0)
 		link_cancel(m->req_id);
 	event_free(m->timer);
+	m->timer = NULL;
+	m->p = NULL;
+	if (m->sealing) {
+		m->dead = 1;	/* freed by the sealing request's callback */
+		return;
+	}
+	outbox_destroy(m);
+}
+
+/* Free what m owns and m. */
+static void
+outbox_destroy(struct outbox_msg *m)
+{
 	free(m->to);
+	if (m->text != NULL) {
+		sec_wipe(m->text, strlen(m->text));
+		free(m->text);
+	}
 	free(m->body);
+	json_object_put(m->rcpts);
+	json_object_put(m->unreadable);
 	free(m);
 }
+
+static void	outbox_transmit(struct outbox_msg *);
 
 /* The server answered a send (or the link dropped under it). */
 static void
@@ -62,6 +102,15 @@ outbox_sent_cb(void *arg, int code, const char *message,
 	m->req_id = 0;
 	if (code == CS_ERR_NOT_CONNECTED) {
 		log_debug("%s: %s waits for the link", __func__, m->cid);
+		return;
+	}
+	if (code == CS_ERR_EPOCH && m->epoch != INT64_MAX &&
+	    ++m->reseals <= OUTBOX_RESEAL_MAX) {
+		log_debug("%s: %s: members of %s changed: sealing again",
+		    __func__, m->cid, m->to);
+		free(m->body);
+		m->body = NULL;
+		outbox_transmit(m);
 		return;
 	}
 	if (code != 0) {
@@ -80,24 +129,213 @@ outbox_sent_cb(void *arg, int code, const char *message,
 	    "ts", &v) ? json_object_get(v) : NULL);
 	json_object_object_add(r, "conv", json_object_new_string(conv));
 	json_object_object_add(r, "cid", json_object_new_string(m->cid));
+	if (m->unreadable != NULL &&
+	    json_object_array_length(m->unreadable) > 0)
+		json_object_object_add(r, "unreadable_by",
+		    json_object_get(m->unreadable));
 	api_reply(m->p, r);
 	outbox_free(m);
 }
 
-/* Put m on the wire if the link is ready for it. */
+/* Fail m with code and message (the pending send is answered). */
+static void
+outbox_fail(struct outbox_msg *m, int code, const char *message)
+{
+	api_error(m->p, code, message, NULL);
+	outbox_free(m);
+}
+
+/* Seal m's text for its recipients, then put it on the wire. */
+static void
+outbox_seal_finish(struct outbox_msg *m)
+{
+	char		 conv[NAME_ROOM_SIZE + NAME_USER_MAX + 1];
+	char		 msg[256];
+	uint8_t		*env;
+	size_t		 envlen, b64len;
+	int		 rc;
+
+	m->sealing = 0;
+	if (m->to[0] == '#')
+		name_room_fold(m->to, conv, sizeof conv);
+	else
+		name_fold(m->to, conv, sizeof conv);
+	json_object_put(m->unreadable);
+	m->unreadable = json_object_new_array();
+	rc = keys_seal(conv, m->cid, m->text, m->rcpts, m->unreadable, &env,
+	    &envlen, msg, sizeof msg);
+	if (rc != 0) {
+		outbox_fail(m, rc, msg);
+		return;
+	}
+	if (m->to[0] != '#' && json_object_array_length(m->unreadable) > 0) {
+		free(env);
+		if (keys_is_unknown(conv)) {
+			outbox_fail(m, CS_ERR_NO_SUCH_USER, "no such user");
+			return;
+		}
+		snprintf(msg, sizeof msg, "%s has no published keys: they "
+		    "can't receive end-to-end encrypted messages yet", m->to);
+		outbox_fail(m, CS_ERR_NO_KEYS, msg);
+		return;
+	}
+	b64len = sec_b64_len(envlen);
+	m->body = xmalloc(b64len);
+	sec_b64_encode(env, envlen, m->body, b64len);
+	free(env);
+	outbox_transmit(m);
+}
+
+/* Keys of the recipients without a pin arrived (or could not). */
+static void
+outbox_keys_cb(void *arg, int code)
+{
+	struct outbox_msg	*m = arg;
+
+	if (m->dead) {
+		outbox_destroy(m);
+		return;
+	}
+	if (code == CS_ERR_NOT_CONNECTED) {
+		m->sealing = 0;		/* again when the link is back */
+		return;
+	}
+	outbox_seal_finish(m);
+}
+
+/* Fetch the keys of recipients not fetched yet this session, then seal. */
+static void
+outbox_need_keys(struct outbox_msg *m)
+{
+	struct json_object	*need;
+	const char		*u;
+	size_t			 i;
+
+	need = json_object_new_array();
+	for (i = 0; i < json_object_array_length(m->rcpts); i++) {
+		u = json_object_get_string(json_object_array_get_idx(m->rcpts,
+		    i));
+		if (!keys_was_fetched(u) && !msg_same_user(u, link_user()))
+			json_object_array_add(need, json_object_new_string(u));
+	}
+	if (json_object_array_length(need) == 0) {
+		json_object_put(need);
+		outbox_seal_finish(m);
+		return;
+	}
+	if (keys_fetch(need, outbox_keys_cb, m) != 0)
+		m->sealing = 0;
+}
+
+/* The room's members (and epoch) for sealing. */
+static void
+outbox_members_cb(void *arg, int code, const char *message,
+    struct json_object *result, struct json_object *data)
+{
+	struct outbox_msg	*m = arg;
+	struct json_object	*arr, *v, *u;
+	char			 folded[NAME_USER_MAX + 1];
+	size_t			 i;
+
+	if (m->dead) {
+		outbox_destroy(m);
+		return;
+	}
+	if (code == CS_ERR_NOT_CONNECTED) {
+		m->sealing = 0;
+		return;
+	}
+	if (code != 0) {
+		/*
+		 * Members not listed (no such room, not visible): seal for
+		 * ourselves only under an epoch no room has, so the server's
+		 * own send error (1008, 1021, 1026...) is the answer, as it
+		 * always was; were the send allowed, the epoch is refused.
+		 */
+		m->epoch = INT64_MAX;
+		json_object_put(m->rcpts);
+		m->rcpts = json_object_new_array();
+		outbox_seal_finish(m);
+		return;
+	}
+	m->epoch = json_object_object_get_ex(result, "epoch", &v) ?
+	    json_object_get_int64(v) : -1;
+	json_object_put(m->rcpts);
+	m->rcpts = json_object_new_array();
+	if (json_object_object_get_ex(result, "members", &arr) &&
+	    json_object_is_type(arr, json_type_array)) {
+		for (i = 0; i < json_object_array_length(arr); i++) {
+			if (!json_object_object_get_ex(
+			    json_object_array_get_idx(arr, i), "user", &u) ||
+			    !json_object_is_type(u, json_type_string) ||
+			    name_user_check(json_object_get_string(u)) != NULL)
+				continue;
+			name_fold(json_object_get_string(u), folded,
+			    sizeof folded);
+			json_object_array_add(m->rcpts,
+			    json_object_new_string(folded));
+		}
+	}
+	outbox_need_keys(m);
+}
+
+/* Start sealing m: ask for the room's members, or use the DM peer. */
+static void
+outbox_seal_start(struct outbox_msg *m)
+{
+	struct json_object	*params;
+	char			 folded[NAME_USER_MAX + 1];
+
+	m->sealing = 1;
+	switch (keys_get_state()) {
+	case KEYS_READY:
+		break;
+	case KEYS_LOCKED:
+		outbox_fail(m, CS_ERR_KEYS_LOCKED, "keys locked: call "
+		    "keys_unlock with the account password");
+		return;
+	default:
+		outbox_fail(m, CS_ERR_KEYS_MISSING, "no keys on this agent: "
+		    "keys_import them, or keys_reset");
+		return;
+	}
+	if (m->to[0] != '#') {
+		m->epoch = -1;
+		json_object_put(m->rcpts);
+		m->rcpts = json_object_new_array();
+		name_fold(m->to, folded, sizeof folded);
+		json_object_array_add(m->rcpts, json_object_new_string(folded));
+		outbox_need_keys(m);
+		return;
+	}
+	params = json_object_new_object();
+	json_object_object_add(params, "room", json_object_new_string(m->to));
+	if (link_request("room_members", params, AGENT_REQ_TIMEOUT,
+	    outbox_members_cb, m, NULL) != 0)
+		m->sealing = 0;
+}
+
+/* Put m on the wire if the link is ready for it (sealing it first). */
 static void
 outbox_transmit(struct outbox_msg *m)
 {
 	struct json_object	*params;
 
-	if (m->req_id != 0 || link_get_state() != LINK_READY ||
+	if (m->req_id != 0 || m->sealing || link_get_state() != LINK_READY ||
 	    !link_logged_in())
 		return;
+	if (m->body == NULL) {
+		outbox_seal_start(m);
+		return;
+	}
 	params = json_object_new_object();
 	json_object_object_add(params, "to", json_object_new_string(m->to));
 	json_object_object_add(params, "cid", json_object_new_string(m->cid));
 	json_object_object_add(params, "body",
 	    json_object_new_string(m->body));
+	if (m->epoch >= 0)
+		json_object_object_add(params, "epoch",
+		    json_object_new_int64(m->epoch));
 	if (link_request("send", params, 0, outbox_sent_cb, m,
 	    &m->req_id) != 0)
 		m->req_id = 0;
@@ -118,8 +356,8 @@ outbox_timeout_cb(int fd, short what, void *arg)
 
 /*
  * Queue text for to (a room or a user) under cid and answer p when the
- * server has it.  The body is sealed here, once, so a resend is the same
- * bytes.
+ * server has it.  The body is sealed once the link is ready, and again
+ * only if the room's members changed, so a resend is the same bytes.
  */
 void
 outbox_submit(struct api_pending *p, const char *to, const char *text,
@@ -127,27 +365,23 @@ outbox_submit(struct api_pending *p, const char *to, const char *text,
 {
 	struct outbox_msg	*m;
 	struct timeval		 tv = { AGENT_SEND_TIMEOUT / 1000, 0 };
-	uint8_t			*body;
-	size_t			 blen, b64len;
 
 	if (outbox_n >= AGENT_OUTBOX_MAX) {
 		api_error(p, CS_ERR_NOT_CONNECTED, "not connected to the "
 		    "server and too many messages are waiting", NULL);
 		return;
 	}
-	if (crypto_body_seal(text, strlen(text), &body, &blen) != 0) {
-		api_error(p, CS_ERR_BODY_TOO_BIG, "message too long", NULL);
+	if (keys_get_state() == KEYS_LOCKED) {
+		api_error(p, CS_ERR_KEYS_LOCKED, "keys locked: call "
+		    "keys_unlock with the account password", NULL);
 		return;
 	}
 	m = xcalloc(1, sizeof *m);
 	m->p = p;
 	snprintf(m->cid, sizeof m->cid, "%s", cid);
 	m->to = xstrdup(to);
-	b64len = sec_b64_len(blen);
-	m->body = xmalloc(b64len);
-	sec_b64_encode(body, blen, m->body, b64len);
-	sec_wipe(body, blen);
-	free(body);
+	m->text = xstrdup(text);
+	m->epoch = -1;
 	m->timer = evtimer_new(agent_base, outbox_timeout_cb, m);
 	evtimer_add(m->timer, &tv);
 	TAILQ_INSERT_TAIL(&outbox_q, m, entry);
@@ -159,9 +393,9 @@ outbox_submit(struct api_pending *p, const char *to, const char *text,
 void
 outbox_link_ready(void)
 {
-	struct outbox_msg	*m;
+	struct outbox_msg	*m, *m1;
 
-	TAILQ_FOREACH(m, &outbox_q, entry)
+	TAILQ_FOREACH_SAFE(m, &outbox_q, entry, m1)
 		outbox_transmit(m);
 }
 

@@ -352,3 +352,22 @@ relogin_attempt(void)
 		relogin_schedule(5);
 	}
 }
+
+/*
+ * The credentials file's password (for keys.c: an unattended agent opens
+ * its key file with it, the explicit opt-out of doc/crypto.md).  0 with
+ * buf filled, or -1.
+ */
+int
+relogin_password(char *buf, size_t len)
+{
+	struct relogin_creds	 c;
+	char			 why[512];
+	int			 r;
+
+	if (rl.path == NULL || relogin_load(&c, why, sizeof why) != 0)
+		return (-1);
+	r = snprintf(buf, len, "%s", c.password);
+	relogin_creds_wipe(&c);
+	return (r > 0 && (size_t)r < len ? 0 : -1);
+}

@@ -21,6 +21,9 @@ LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${top_builddir:=$top_srcdir}"
 CHATSECD=${CHATSECD:-$top_builddir/chatsecd}
 CHATSEC_AGENT=${CHATSEC_AGENT:-$top_builddir/chatsec-agent}
+# Key files under argon2id INTERACTIVE, not MODERATE (256 MiB per agent):
+# the same code path, cheaper for a suite that starts many agents.
+export CHATSEC_KEYFILE_KDF=${CHATSEC_KEYFILE_KDF:-interactive}
 TEST_NAME=$(basename "$0" .sh)
 RPC_TIMEOUT=${RPC_TIMEOUT:-30}		# seconds to wait for one reply
 LIB_MAIN_PID=$BASHPID

@@ -34,6 +34,18 @@ while IFS= read -r f; do
 	[ $((8#$mode & 8#077)) -eq 0 ] || fail "profile file ${f#"$T"/} has mode $mode (the token and keys must be 0600)"
 done < <(find "$T/alice2" -type f)
 
+# A second agent has no keys until the account's identity is moved to it
+# (one identity per account, doc/crypto.md): an export blob from the
+# first agent, imported under the account password.
+assert_jq "$(rpc_ok alice2 status)" '.keys == "missing"' "alice2 has no keys before the import"
+expect_err 1046 alice2 send '{"to":"#general","text":"no keys yet"}' >/dev/null
+blob=$(rpc_ok alice keys_export '{"passphrase":"move my keys"}' | jq -r .blob)
+expect_err 1047 alice2 keys_import "$(jq -cn --arg b "$blob" '{blob:$b,passphrase:"wrong passphrase",password:"alice password"}')" >/dev/null
+rpc_ok alice2 keys_import "$(jq -cn --arg b "$blob" '{blob:$b,passphrase:"move my keys",password:"alice password"}')" >/dev/null
+assert_jq "$(rpc_ok alice2 status)" '.keys == "ready"' "alice2 has the keys after the import"
+assert_eq "$(rpc_ok alice2 keys_fingerprint | jq -r .fingerprint)" "$(rpc_ok alice keys_fingerprint | jq -r .fingerprint)" \
+	"one identity per account: the same fingerprint on both agents"
+
 # Each agent of alice sees what the other sends, marked self.
 sub_start a1 alice
 s=$(send_msg alice2 '#general' 'from my second machine')

@@ -107,7 +107,7 @@ static int
 test_setup(void **state)
 {
 	(void)state;
-	return (ccrypto_init() == 0 && crypto_init() == 0 ? 0 : -1);
+	return (ccrypto_init() == 0 ? 0 : -1);
 }
 
 /* A DM opens for both parties (the sender through its own wrap), not a third. */
@@ -822,23 +822,6 @@ test_export(void **state)
 	    "not encrypted for this identity");
 }
 
-/* The API version 1 body the message path uses until part 2. */
-static void
-test_legacy_body(void **state)
-{
-	uint8_t	*body;
-	size_t	 len;
-	char	*text;
-
-	(void)state;
-	assert_int_equal(crypto_body_seal("h\"i", 3, &body, &len), 0);
-	assert_int_equal(crypto_body_open(body, len, &text), 0);
-	assert_string_equal(text, "h\"i");
-	free(text);
-	free(body);
-	assert_int_equal(crypto_body_open((const uint8_t *)"{}", 2, &text), -1);
-}
-
 int
 main(void)
 {
@@ -854,7 +837,6 @@ main(void)
 		cmocka_unit_test(test_keyfile),
 		cmocka_unit_test(test_keyfile_plaintext),
 		cmocka_unit_test(test_export),
-		cmocka_unit_test(test_legacy_body),
 	};
 
 	return (cmocka_run_group_tests(tests, test_setup, NULL));
