@@ -18,7 +18,7 @@ cd "$top"
 PKGS="build-essential autoconf automake pkg-config
 libevent-dev libssl-dev libsqlite3-dev libjson-c-dev libsodium-dev
 libncurses-dev libqrencode-dev libcmocka-dev
-socat jq tmux oathtool openssl iproute2 procps zbar-tools"
+socat jq tmux oathtool openssl iproute2 procps zbar-tools sqlite3"
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
