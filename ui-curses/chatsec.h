@@ -90,6 +90,7 @@ struct ui_state {
 	int64_t		 last_seq;	/* newest event seq seen; -1: none */
 	char		*detach_reason;	/* why the agent connection went */
 	char		*notice;	/* said once, on the first screen */
+	char		*keys;		/* end-to-end keys state, or NULL */
 };
 
 /* A reply from the agent as a callback sees it; everything is borrowed. */
@@ -107,6 +108,7 @@ enum ui_line_type {
 	UI_LINE_ACTION,		/* a message sent with /me */
 	UI_LINE_INFO,		/* a local notice */
 	UI_LINE_ERROR,		/* a local error */
+	UI_LINE_WARN,		/* a security warning: can't be missed */
 };
 #define UI_LINE_SELF		0x1	/* sent by this account */
 #define UI_LINE_PENDING		0x2	/* sent, not yet acknowledged */
@@ -161,6 +163,7 @@ struct ui_window {
 	u_int			 nlines;
 	u_int			 unread;
 	int			 highlight;	/* unread DM or mention */
+	int			 alert;		/* unseen security warning */
 	int64_t			 oldest_id;	/* smallest message id held */
 	int			 more;		/* older history exists */
 	int			 fetching;	/* history request in flight */
@@ -232,6 +235,7 @@ void	 session_attached(void);
 void	 session_detached(const char *why);
 void	 session_logged_in(const char *user);
 void	 session_logged_out(const char *why);
+void	 session_status(void);
 void	 session_event(struct json_object *params);
 int	 session_check_auth(struct ui_reply *);
 int	 session_is_online(const char *user);
@@ -291,6 +295,7 @@ int	 screen_has_colour(void);
 void	 input_init(void);
 void	 input_free(void);
 void	 input_key_main(int iskey, wint_t);
+void	 input_ask_secret(const char *prompt, void (*done)(char *));
 void	 input_draw(int y, int width);
 void	 input_line_init(struct input_line *, size_t max_bytes, int secret);
 void	 input_line_free(struct input_line *);
@@ -312,6 +317,10 @@ u_int	 rooms_known_count(void);
 const char *rooms_known_get(u_int);
 void	 rooms_free(void);
 
+/* ui-security.c */
+void	 security_event(const char *type, struct json_object *params);
+u_int	 security_alerts(char *names, size_t len);
+
 /* ui-cmd.c */
 struct cmd_entry {
 	const char	*name;
@@ -332,6 +341,9 @@ u_int	 cmd_complete(const char *prefix, const char **out, u_int max);
 void	 cmd_send_text(struct ui_window *, const char *text);
 int	 cmd_check_nick(const struct cmd_entry *, const char *nick);
 int	 cmd_number(const char *s, long min, long max, long *out);
+
+/* ui-cmd-keys.c */
+void	 cmd_keys_unlock(const struct cmd_entry *, int, char **);
 
 /* ui-cmd-room.c */
 void	 cmd_room_join(const struct cmd_entry *, int, char **);

@@ -112,6 +112,9 @@ static const struct cmd_entry cmd_table[] = {
 	  "(owner).", cmd_room_user },
 	{ "unban", "[#ROOM] NICK", 1, 1, CMD_LOGIN|CMD_ROOM,
 	  "Lift NICK's ban from the room (operators).", cmd_room_user },
+	{ "unlock", "", 0, 0, CMD_LOGIN,
+	  "Open the agent's end-to-end keys with your account password "
+	  "(needed after a reboot).", cmd_keys_unlock },
 	{ "unmute", "[#ROOM] NICK", 1, 1, CMD_LOGIN|CMD_ROOM,
 	  "Let NICK send to the room again (operators).", cmd_room_user },
 	{ "who", "", 0, 0, CMD_LOGIN,
@@ -214,6 +217,11 @@ cmd_send_cb(struct ui_reply *r, void *arg)
 		    "confirmed this message; it may still arrive");
 	else {
 		window_send_failed(cid, r->message);
+		if (r->code == CS_ERR_KEYS_LOCKED) {
+			window_add_line(NULL, UI_LINE_ERROR, "type /unlock to "
+			    "open your keys with your account password");
+			session_status();
+		}
 		session_check_auth(r);
 	}
 	free(cid);

@@ -31,6 +31,11 @@ static u_int			 input_nhistory;
 static int			 input_hpos = -1;	/* -1: not browsing */
 static char			*input_saved;		/* line before browsing */
 
+/* A secret asked for on the input line (/unlock): drawn as '*', not kept. */
+static struct input_line	 input_secret;
+static char			*input_secret_prompt;
+static void			(*input_secret_done)(char *);
+
 /* Tab completion in progress. */
 static struct {
 	int	 active;
@@ -345,6 +350,51 @@ void
 input_init(void)
 {
 	input_line_init(&input_main, UI_INPUT_MAX, 0);
+	input_line_init(&input_secret, 1024, 1);
+}
+
+/*
+ * Ask for a secret on the input line with prompt: Enter hands it to done
+ * (which must wipe and free it), Ctrl-C or Escape gives up.
+ */
+void
+input_ask_secret(const char *prompt, void (*done)(char *))
+{
+	input_line_clear(&input_secret);
+	session_set_str(&input_secret_prompt, prompt);
+	input_secret_done = done;
+	screen_update();
+}
+
+/* Stop asking for a secret (wiped). */
+static void
+input_secret_end(void)
+{
+	input_line_clear(&input_secret);
+	session_set_str(&input_secret_prompt, NULL);
+	input_secret_done = NULL;
+}
+
+/* A key while a secret is asked for. */
+static void
+input_secret_key(int iskey, wint_t key)
+{
+	void	(*done)(char *) = input_secret_done;
+	char	*s;
+
+	if (!iskey && (key == UI_KEY_CTRL('c') || key == 27)) {
+		input_secret_end();
+		window_add_line(NULL, UI_LINE_INFO, "cancelled");
+		return;
+	}
+	if ((!iskey && (key == '\r' || key == '\n')) ||
+	    (iskey && key == KEY_ENTER)) {
+		s = input_line_string(&input_secret);
+		input_secret_end();
+		done(s);
+		return;
+	}
+	input_line_edit(&input_secret, iskey, key);
 }
 
 /* Forget the candidates of a Tab completion. */
@@ -365,6 +415,8 @@ input_free(void)
 	u_int	 i;
 
 	input_line_free(&input_main);
+	input_line_free(&input_secret);
+	session_set_str(&input_secret_prompt, NULL);
 	for (i = 0; i < input_nhistory; i++)
 		free(input_history[i]);
 	input_nhistory = 0;
@@ -380,6 +432,14 @@ input_draw(int y, int width)
 	char	*prompt;
 	int	 x, cx;
 
+	if (input_secret_prompt != NULL) {
+		x = screen_print(y, 0, width / 2, A_BOLD, SCREEN_PAIR_ERROR,
+		    input_secret_prompt);
+		cx = input_line_draw(&input_secret, y, x, width - x);
+		move(y, cx);
+		curs_set(1);
+		return;
+	}
 	xasprintf(&prompt, "[%s] ", window_current != NULL ?
 	    window_current->name : "-");
 	x = screen_print(y, 0, width / 2, A_BOLD, 0, prompt);
@@ -621,6 +681,10 @@ input_key_main(int iskey, wint_t key)
 {
 	u_int	 n;
 
+	if (input_secret_prompt != NULL) {
+		input_secret_key(iskey, key);
+		return;
+	}
 	if (!(iskey == 0 && key == '\t'))
 		input_comp_reset();
 

@@ -517,12 +517,21 @@ screen_layout_line(struct ui_line *l, int width)
 		screen_cells_add(lc, "-!- ", 4, A_BOLD, SCREEN_PAIR_ERROR);
 		tpair = SCREEN_PAIR_ERROR;
 		break;
+	case UI_LINE_WARN:
+		screen_cells_add(lc, "!!!", 3, A_BOLD|A_REVERSE,
+		    SCREEN_PAIR_ERROR);
+		screen_cells_add(lc, " ", 1, 0, 0);
+		tattr = A_BOLD;
+		tpair = SCREEN_PAIR_ERROR;
+		break;
 	}
 	text = lc->n;
 	for (i = 0, indent = 0; i < text; i++)
 		indent += lc->c[i].width;
 	if (l->flags & UI_LINE_PENDING)
 		tattr = A_DIM;
+	if (l->type == UI_LINE_WARN)
+		tattr |= A_BOLD;
 	if (l->flags & UI_LINE_MENTION) {
 		tattr = A_BOLD;
 		tpair = SCREEN_PAIR_HIGHLIGHT;
@@ -749,7 +758,10 @@ screen_draw_list(const struct screen_layout *lay)
 			break;
 		a = w == window_current ? A_REVERSE : 0;
 		pair = SCREEN_PAIR_DEFAULT;
-		if (w->highlight) {
+		if (w->alert) {
+			a |= A_BOLD|A_REVERSE;
+			pair = SCREEN_PAIR_ERROR;
+		} else if (w->highlight) {
 			a |= A_BOLD;
 			pair = SCREEN_PAIR_HIGHLIGHT;
 		} else if (w->unread > 0)
@@ -763,7 +775,9 @@ screen_draw_list(const struct screen_layout *lay)
 		x = screen_print(y, 0, lay->sw, w == window_current ?
 		    A_REVERSE : 0, 0, num);
 		count[0] = '\0';
-		if (w->unread > 0)
+		if (w->alert)
+			snprintf(count, sizeof count, " !!");
+		else if (w->unread > 0)
 			snprintf(count, sizeof count, " %u%s", w->unread > 999 ?
 			    999 : w->unread, w->highlight ? "!" : "");
 		if (!w->dm && !w->status && (w->dead || !w->member)) {
@@ -830,11 +844,27 @@ screen_draw_status(int y)
 {
 	struct ui_window	*w = window_current;
 	char			*s, *more = NULL, *link;
-	char			 hhmm[16];
+	char			 hhmm[16], names[128], *alert;
 	struct tm		 tm;
 	time_t			 t = time(NULL);
+	int			 x = 0;
 
 	screen_bar(y);
+	/* Security warnings not yet looked at come first, to be seen. */
+	if (security_alerts(names, sizeof names) > 0) {
+		xasprintf(&alert, " !! SECURITY WARNING: %s ", names);
+		x = screen_print(y, 0, COLS, A_BOLD|A_REVERSE,
+		    SCREEN_PAIR_ERROR, alert);
+		free(alert);
+	}
+	if (ui.keys != NULL && (strcmp(ui.keys, "locked") == 0 ||
+	    strcmp(ui.keys, "missing") == 0)) {
+		xasprintf(&alert, " keys %s%s ", ui.keys,
+		    strcmp(ui.keys, "locked") == 0 ? ": /unlock" : "");
+		x += screen_print(y, x, COLS - x, A_BOLD|A_REVERSE,
+		    SCREEN_PAIR_ERROR, alert);
+		free(alert);
+	}
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(hhmm, sizeof hhmm, "%H:%M", &tm) == 0)
 		snprintf(hhmm, sizeof hhmm, "--:--");
@@ -855,7 +885,7 @@ screen_draw_status(int y)
 	    ui.server != NULL ? ui.server : "?", link,
 	    w != NULL ? window_index(w) + 1 : 0, w != NULL ? w->name : "-",
 	    more != NULL ? more : "");
-	screen_print(y, 0, COLS, screen_bar_attr(), SCREEN_PAIR_BAR, s);
+	screen_print(y, x, COLS - x, screen_bar_attr(), SCREEN_PAIR_BAR, s);
 	free(s);
 	free(more);
 	free(link);

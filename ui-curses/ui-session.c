@@ -34,7 +34,6 @@ static char		**session_online;	/* sorted, owned */
 static u_int		  session_nonline;
 static int		  session_fresh = 1;	/* windows not filled yet */
 
-static void	session_status(void);
 
 /* Replace *p with a copy of s (NULL clears; s may be *p itself). */
 void
@@ -395,6 +394,7 @@ session_status_cb(struct ui_reply *r, void *arg)
 	session_set_str(&ui.link, session_str(r->result, "link"));
 	session_set_str(&ui.server, session_str(r->result, "server"));
 	session_set_str(&ui.link_error, session_str(r->result, "last_error"));
+	session_set_str(&ui.keys, session_str(r->result, "keys"));
 	if (json_object_object_get_ex(r->result, "logged_in", &v))
 		logged_in = json_object_get_boolean(v);
 	user = session_str(r->result, "user");
@@ -413,7 +413,7 @@ session_status_cb(struct ui_reply *r, void *arg)
 }
 
 /* Ask for the agent's status. */
-static void
+void
 session_status(void)
 {
 	ui_conn_request("status", NULL, 0, session_status_cb, NULL);
@@ -514,6 +514,9 @@ session_event(struct json_object *params)
 		session_link(params);
 	else if (strcmp(type, "room") == 0)
 		rooms_event(params);
+	else if (strcmp(type, "key_change") == 0 ||
+	    strcmp(type, "forged") == 0 || strcmp(type, "undecryptable") == 0)
+		security_event(type, params);
 	screen_update();
 }
 
@@ -529,4 +532,5 @@ session_free(void)
 	free(ui.user);
 	free(ui.detach_reason);
 	free(ui.notice);
+	free(ui.keys);
 }

@@ -165,6 +165,7 @@ window_select(struct ui_window *w)
 	window_current = w;
 	w->unread = 0;
 	w->highlight = 0;
+	w->alert = 0;
 	rooms_members_want(w, 0);
 	screen_update();
 }
