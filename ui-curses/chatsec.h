@@ -344,6 +344,8 @@ int	 cmd_number(const char *s, long min, long max, long *out);
 
 /* ui-cmd-keys.c */
 void	 cmd_keys_unlock(const struct cmd_entry *, int, char **);
+void	 cmd_keys_verify(const struct cmd_entry *, int, char **);
+void	 cmd_keys_accept(const struct cmd_entry *, int, char **);
 
 /* ui-cmd-room.c */
 void	 cmd_room_join(const struct cmd_entry *, int, char **);

@@ -45,6 +45,9 @@ static void	cmd_who(const struct cmd_entry *, int, char **);
 static void	cmd_window(const struct cmd_entry *, int, char **);
 
 static const struct cmd_entry cmd_table[] = {
+	{ "accept", "NICK", 1, 1, CMD_LOGIN,
+	  "Take NICK's changed keys (unverified) so you can send to them "
+	  "again.", cmd_keys_accept },
 	{ "away", "[TEXT]", 0, 1, CMD_REST|CMD_LOGIN,
 	  "Set or clear an away message (not supported by the agent yet).",
 	  cmd_away },
@@ -117,6 +120,9 @@ static const struct cmd_entry cmd_table[] = {
 	  "(needed after a reboot).", cmd_keys_unlock },
 	{ "unmute", "[#ROOM] NICK", 1, 1, CMD_LOGIN|CMD_ROOM,
 	  "Let NICK send to the room again (operators).", cmd_room_user },
+	{ "verify", "[NICK [SAFETY-NUMBER]]", 0, 2, CMD_REST|CMD_LOGIN,
+	  "Show your fingerprint, or NICK's with your safety number; with "
+	  "the number NICK read out, mark them verified.", cmd_keys_verify },
 	{ "who", "", 0, 0, CMD_LOGIN,
 	  "List who is online on the server.", cmd_who },
 	{ "window", "NUMBER", 1, 1, 0,

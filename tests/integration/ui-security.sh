@@ -10,7 +10,8 @@
 # the affected window and the current one, a mark in the window list and
 # on the status line until the window is looked at; an undecryptable
 # message gives an error line.  Then a real key change: a real agent
-# warns carol's UI when bob makes new keys.
+# warns carol's UI when bob makes new keys, and /verify and /accept work
+# with the agent's fingerprints and safety numbers.
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 . "$(dirname "$0")/ui-lib.sh"
@@ -158,5 +159,20 @@ rpc_ok bob keys_reset '{"password":"bob password","confirm":true}' >/dev/null
 ui_wait carol "!!! KEY CHANGE: bob has new keys" 30
 ui_wait carol "SECURITY WARNING: bob"
 ui_wait carol "(in window 2, bob)"
+
+# /verify and /accept against the real agent.
+ui_line carol "/verify bob"
+ui_wait carol "bob's fingerprint: "
+ui_wait carol "(CHANGED since first seen)"
+ui_wait carol "safety number with bob: "
+ui_line carol "/accept bob"
+ui_wait carol "bob's new keys accepted (not verified: /verify bob)"
+ui_line carol "/verify bob 00000 00000 00000 00000 00000 00000 00000 00000 00000 00000 00000 00000"
+ui_wait carol "does not match: do not trust these keys"
+sn=$(rpc_ok bob keys_safety_number '{"user":"carol"}' | jq -r .safety_number)
+ui_line carol "/verify bob $sn"
+ui_wait carol "you verified bob's keys"
+ui_line carol "/verify"
+ui_wait carol "your fingerprint: "
 
 echo "ui-security: ok"
