@@ -329,8 +329,16 @@ session_logged_in(const char *user)
 static void
 session_subscribe_link_cb(struct ui_reply *r, void *arg)
 {
-	if (r->code != 0 && r->code != UI_ERR_DETACHED)
-		log_warnx("%s: %s", __func__, log_safe(r->message));
+	if (r->code != 0) {
+		if (r->code != UI_ERR_DETACHED)
+			log_warnx("%s: %s", __func__, log_safe(r->message));
+		return;
+	}
+	/*
+	 * The link may have changed between the status reply that sent us
+	 * here and this subscription: ask again, events cover what follows.
+	 */
+	session_status();
 }
 
 /*
