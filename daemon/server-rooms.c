@@ -785,13 +785,39 @@ rooms_cmd_unban(struct client *c, struct rpc_req *req)
 		rooms_reply_target(&op);
 }
 
+/*
+ * Give the target of op a new role and mute flag, with its room event and
+ * audit row, in one transaction; then answer with the target.
+ */
+static void
+rooms_member_update(struct client *c, struct rpc_req *req,
+    struct rooms_op *op, int role, int muted, const char *action,
+    const char *audit_kind)
+{
+	struct rooms_pub	 pub;
+	char			 buf[128];
+
+	memset(&pub, 0, sizeof pub);
+	if (store_begin(server_store) != 0) {
+		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
+		return;
+	}
+	if (store_member_put(server_store, op->room.id, op->target_id, role,
+	    muted, clock_now()) != 0 ||
+	    rooms_event_add(op, action, NULL, 0, NULL, &pub) != 0) {
+		rooms_fail(op, &pub);
+		return;
+	}
+	if (rooms_finish(op, &pub, audit_kind,
+	    rooms_detail(op, buf, sizeof buf, NULL)) == 0)
+		rooms_reply_target(op);
+}
+
 /* room_mute / room_unmute: a member may (not) send to the room. */
 static void
 rooms_set_muted(struct client *c, struct rpc_req *req, int on)
 {
 	struct rooms_op		 op;
-	struct rooms_pub	 pub;
-	char			 buf[128];
 
 	if (rooms_prepare(c, req, on ? RIGHT_MUTE : RIGHT_UNMUTE, 1,
 	    &op) != 0)
@@ -806,21 +832,8 @@ rooms_set_muted(struct client *c, struct rpc_req *req, int on)
 		    "in %s" : "%s is not muted in %s", op.target, op.room.name);
 		return;
 	}
-	memset(&pub, 0, sizeof pub);
-	if (store_begin(server_store) != 0) {
-		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
-		return;
-	}
-	if (store_member_put(server_store, op.room.id, op.target_id,
-	    op.target_role, on, clock_now()) != 0 ||
-	    rooms_event_add(&op, on ? "mute" : "unmute", NULL, 0, NULL,
-	    &pub) != 0) {
-		rooms_fail(&op, &pub);
-		return;
-	}
-	if (rooms_finish(&op, &pub, on ? "room-mute" : "room-unmute",
-	    rooms_detail(&op, buf, sizeof buf, NULL)) == 0)
-		rooms_reply_target(&op);
+	rooms_member_update(c, req, &op, op.target_role, on,
+	    on ? "mute" : "unmute", on ? "room-mute" : "room-unmute");
 }
 
 /* room_mute */
@@ -842,10 +855,8 @@ static void
 rooms_set_op(struct client *c, struct rpc_req *req, int on)
 {
 	struct rooms_op		 op;
-	struct rooms_pub	 pub;
 	int			 want = on ? STORE_ROLE_MEMBER :
 				    STORE_ROLE_OPERATOR;
-	char			 buf[128];
 
 	if (rooms_prepare(c, req, on ? RIGHT_OP : RIGHT_DEOP, 1, &op) != 0)
 		return;
@@ -860,22 +871,9 @@ rooms_set_op(struct client *c, struct rpc_req *req, int on)
 		    "of %s", op.target, op.room.name);
 		return;
 	}
-	memset(&pub, 0, sizeof pub);
-	if (store_begin(server_store) != 0) {
-		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
-		return;
-	}
-	if (store_member_put(server_store, op.room.id, op.target_id,
+	rooms_member_update(c, req, &op,
 	    on ? STORE_ROLE_OPERATOR : STORE_ROLE_MEMBER, op.target_muted,
-	    clock_now()) != 0 ||
-	    rooms_event_add(&op, on ? "op" : "deop", NULL, 0, NULL,
-	    &pub) != 0) {
-		rooms_fail(&op, &pub);
-		return;
-	}
-	if (rooms_finish(&op, &pub, on ? "room-op" : "room-deop",
-	    rooms_detail(&op, buf, sizeof buf, NULL)) == 0)
-		rooms_reply_target(&op);
+	    on ? "op" : "deop", on ? "room-op" : "room-deop");
 }
 
 /* room_op */
