@@ -39,6 +39,22 @@ echo_join(chatsec_bot *bot, const char *type, struct json_object *ev,
 	chatsec_bot_send(bot, room, text, NULL, NULL);
 }
 
+/* Say in #general that a peer's keys changed, so people compare safety numbers. */
+static void
+echo_key_change(chatsec_bot *bot, const char *type, struct json_object *ev,
+    void *arg)
+{
+	struct json_object	*v;
+	char			 text[160];
+
+	if (!json_object_object_get_ex(ev, "user", &v) || v == NULL ||
+	    strcasecmp(json_object_get_string(v), echo_me) == 0)
+		return;
+	snprintf(text, sizeof text, "note: %s's keys changed; compare safety "
+	    "numbers before trusting them", json_object_get_string(v));
+	chatsec_bot_send(bot, "#general", text, NULL, NULL);
+}
+
 /* Learn our own name once, before the loop runs (a blocking call is fine here). */
 static void
 echo_whoami(chatsec_bot *bot)
@@ -81,6 +97,7 @@ main(int argc, char **argv)
 	chatsec_bot_set_verbose(bot, verbose);
 	chatsec_bot_on_message(bot, echo_message, NULL);
 	chatsec_bot_on_join(bot, echo_join, NULL);
+	chatsec_bot_on_key_change(bot, echo_key_change, NULL);
 	echo_whoami(bot);
 	rc = chatsec_bot_run(bot);
 	chatsec_bot_free(bot);

@@ -2,7 +2,8 @@
 # chatsec — integration: the echo bot example on libchatsec-bot.  Copyright (c) 2026 The chatsec authors.  ISC licence.
 #
 # The echo bot answers in the conversation a message came from (room and
-# DM), greets whoever joins a room it is in, never answers itself, reconnects by itself when its agent restarts
+# DM), greets whoever joins a room it is in, says so when a peer's keys
+# change, never answers itself, reconnects by itself when its agent restarts
 # without missing what arrived meanwhile, resumes from its cursor file
 # after its own restart (nothing missed, nothing twice), and its sends are
 # rate limited (burst 10, then 5 a second).
@@ -62,6 +63,12 @@ span=$(events_in "$A" '.from == "echobot" and (.text | startswith("alice said: b
 	jq -s 'map(.ts) | max - min')
 [ "$span" -ge 1500 ] || fail "20 echoes went out within ${span} ms: not rate limited"
 assert_eq "$(said_by "$A" echobot '.text | startswith("alice said: burst ")' | wc -l)" 20 "all burst echoes arrive"
+
+# alice's keys change: the bot's agent warns it, and the bot says so.
+rpc_ok alice keys_reset '{"password":"alice password","confirm":true}' >/dev/null
+ev=$(wait_for_event "$A" '.from == "echobot" and (.text | startswith("note: "))' 30)
+assert_jq "$ev" '.conv == "#general" and .text == "note: alice'"'"'s keys changed; compare safety numbers before trusting them"' \
+	"the bot's key-change handler"
 
 stop_bot echo
 echo "PASS: $TEST_NAME"
