@@ -248,18 +248,16 @@ events_fanout(struct json_object *ev)
 {
 	struct json_object	*v;
 	struct api_client	*c;
-	const char		*type = "", *conv = NULL;
+	const char		*type = "", *conv = NULL, *key;
 	int64_t			 seq = 0;
 
 	if (json_object_object_get_ex(ev, "seq", &v))
 		seq = json_object_get_int64(v);
 	if (json_object_object_get_ex(ev, "type", &v))
 		type = json_object_get_string(v);
-	if (strcmp(type, "message") == 0 &&
-	    json_object_object_get_ex(ev, "conv", &v))
-		conv = json_object_get_string(v);
-	else if (strcmp(type, "room") == 0 &&
-	    json_object_object_get_ex(ev, "room", &v))
+	key = strcmp(type, "message") == 0 ? "conv" :
+	    strcmp(type, "room") == 0 ? "room" : NULL;
+	if (key != NULL && json_object_object_get_ex(ev, key, &v))
 		conv = json_object_get_string(v);
 	TAILQ_FOREACH(c, &events_subs, sub_entry) {
 		if (c->replaying || (c->flags & API_CLIENT_DEAD))

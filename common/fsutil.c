@@ -169,13 +169,11 @@ fs_write_atomic(const char *path, const void *data, size_t len)
 	ret = 0;
 
 	/* Best effort: a failed directory fsync does not undo the write. */
-	if ((dir = strdup(path)) != NULL) {
-		if ((slash = strrchr(dir, '/')) == NULL)
-			strcpy(dir, ".");
-		else if (slash == dir)
-			dir[1] = '\0';
-		else
-			*slash = '\0';
+	if ((slash = strrchr(path, '/')) == NULL)
+		dir = strdup(".");
+	else
+		dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (dir != NULL) {
 		if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 			fsync(dfd);
 			close(dfd);

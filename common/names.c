@@ -71,7 +71,7 @@ name_fold(const char *name, char *out, size_t outlen)
 
 	if (outlen == 0)
 		return (out);
-	for (i = 0; name[i] != '\0' && i < outlen - 1; i++) {
+	for (i = 0; i < outlen - 1 && name[i] != '\0'; i++) {
 		if (name[i] >= 'A' && name[i] <= 'Z')
 			out[i] = (char)(name[i] - 'A' + 'a');
 		else

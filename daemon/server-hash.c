@@ -306,6 +306,30 @@ hash_cancel(struct hash_job *job)
 }
 
 /*
+ * Parse "<name><digits><end>" at *s into *out (at most 10 digits, so no
+ * overflow) and move *s past it.  0, or -1 if *s is not that.
+ */
+static int
+hash_field(const char **s, const char *name, char end, unsigned long *out)
+{
+	size_t	 len = strlen(name), digits = 0;
+
+	if (strncmp(*s, name, len) != 0)
+		return (-1);
+	*s += len;
+	*out = 0;
+	while (**s >= '0' && **s <= '9' && digits < 10) {
+		*out = *out * 10 + (unsigned long)(**s - '0');
+		(*s)++;
+		digits++;
+	}
+	if (digits == 0 || **s != end)
+		return (-1);
+	(*s)++;
+	return (0);
+}
+
+/*
  * Check a stored hash is argon2id with parameters within the policy maxima,
  * so a planted or corrupt hash can't make one login cost minutes.
  */
@@ -313,12 +337,16 @@ int
 hash_policy_ok(const char *stored)
 {
 	unsigned long	 m, t, p;
-	int		 v, n = 0;
+	const char	*s;
 
 	if (stored == NULL || strncmp(stored, "$argon2id$", 10) != 0)
 		return (0);
-	if (sscanf(stored + 10, "v=%d$m=%lu,t=%lu,p=%lu$%n", &v, &m, &t, &p,
-	    &n) != 4 || n == 0)
+	/* "v=19$m=65536,t=2,p=1$salt$hash": each field parsed and bounded. */
+	s = stored + 10;
+	if (hash_field(&s, "v=", '$', &m) != 0 || m != 19 ||
+	    hash_field(&s, "m=", ',', &m) != 0 ||
+	    hash_field(&s, "t=", ',', &t) != 0 ||
+	    hash_field(&s, "p=", '$', &p) != 0)
 		return (0);
 	if (m > (unsigned long)server_cfg.argon2_max_memlimit_kib ||
 	    t > (unsigned long)server_cfg.argon2_max_opslimit ||

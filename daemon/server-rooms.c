@@ -189,8 +189,8 @@ rooms_actor(struct client *c, struct rooms_op *op)
 	int64_t	 expires;
 	int	 muted, rc;
 
-	if ((rc = store_member_get(server_store, op->room.id, c->account_id,
-	    &op->role, &muted)) == -1)
+	if (store_member_get(server_store, op->room.id, c->account_id,
+	    &op->role, &muted) == -1)
 		return (-1);
 	op->x.muted = muted;
 	if ((rc = store_ban_get(server_store, op->room.id, c->account_id,

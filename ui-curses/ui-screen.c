@@ -483,6 +483,7 @@ screen_layout_line(struct ui_line *l, int width)
 	struct screen_cells	*lc = &screen_lc;
 	struct tm		 tm;
 	time_t			 t = (time_t)(l->ts / 1000);
+	const char		*from;
 	char			 hhmm[16];
 	size_t			 i, text;
 	attr_t			 tattr = 0;
@@ -495,18 +496,19 @@ screen_layout_line(struct ui_line *l, int width)
 		snprintf(hhmm, sizeof hhmm, "--:-- ");
 	screen_cells_add(lc, hhmm, strlen(hhmm), 0, SCREEN_PAIR_TIME);
 
+	from = l->from != NULL ? l->from : "";
 	npair = (l->flags & UI_LINE_SELF) ? SCREEN_PAIR_SELF :
-	    screen_nick_pair(l->from != NULL ? l->from : "");
+	    screen_nick_pair(from);
 	switch (l->type) {
 	case UI_LINE_MSG:
 		screen_cells_add(lc, "<", 1, 0, 0);
-		screen_cells_add(lc, l->from, strlen(l->from),
+		screen_cells_add(lc, from, strlen(from),
 		    (l->flags & UI_LINE_SELF) ? A_BOLD : 0, npair);
 		screen_cells_add(lc, "> ", 2, 0, 0);
 		break;
 	case UI_LINE_ACTION:
 		screen_cells_add(lc, "* ", 2, A_BOLD, 0);
-		screen_cells_add(lc, l->from, strlen(l->from),
+		screen_cells_add(lc, from, strlen(from),
 		    (l->flags & UI_LINE_SELF) ? A_BOLD : 0, npair);
 		screen_cells_add(lc, " ", 1, 0, 0);
 		break;
@@ -786,7 +788,7 @@ screen_draw_list(const struct screen_layout *lay)
 			a |= A_DIM;
 		} else
 			snprintf(name, sizeof name, "%s", w->name);
-		x += screen_print(y, x, lay->sw - x - (int)strlen(count), a,
+		screen_print(y, x, lay->sw - x - (int)strlen(count), a,
 		    pair, name);
 		if (count[0] != '\0')
 			screen_print(y, lay->sw - (int)strlen(count),
