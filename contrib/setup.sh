@@ -5,6 +5,7 @@
 # usage: contrib/setup.sh run          install deps, build, start chatsecd + agent
 #        contrib/setup.sh test         install deps, build, run the whole test suite
 #        contrib/setup.sh test --asan  the same under AddressSanitizer + UBSan
+#        contrib/setup.sh lint         cppcheck + clang-tidy (contrib/static-check.sh)
 #        contrib/setup.sh deps|build|stop
 #
 # Idempotent: packages already present are not reinstalled, a configured
@@ -20,11 +21,14 @@ libevent-dev libssl-dev libsqlite3-dev libjson-c-dev libsodium-dev
 libncurses-dev libqrencode-dev libcmocka-dev
 socat jq tmux oathtool openssl iproute2 procps zbar-tools sqlite3"
 
+# Only for `lint`.
+LINT_PKGS="cppcheck clang-tidy"
+
 say() { printf 'setup: %s\n' "$*" >&2; }
 
 deps() {
 	missing=
-	for p in $PKGS; do
+	for p in $PKGS ${1:-}; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		    grep -q 'install ok installed' || missing="$missing $p"
 	done
@@ -132,15 +136,19 @@ deps)	deps ;;
 build)	deps; build build ;;
 run)	deps; build build; run ;;
 stop)	stop ;;
+lint)	deps "$LINT_PKGS"; build build; exec ./contrib/static-check.sh build ;;
 test)
 	deps
+	# CI sets CHATSEC_WERROR=1: warnings fail the build there.
+	werror=
+	[ -z "${CHATSEC_WERROR:-}" ] || werror=--enable-werror
 	if [ "${2:-}" = "--asan" ]; then
-		build build-asan --enable-asan
+		build build-asan --enable-asan $werror
 		dir=build-asan
 		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	else
-		build build
+		build build $werror
 		dir=build
 	fi
 	say "make check in $dir"
@@ -148,7 +156,7 @@ test)
 		rc=0
 	else
 		rc=1
-		for f in "$dir"/tests/unit/*.log "$dir"/tests/integration/*.log; do
+		for f in "$dir"/tests/*/*.log; do
 			[ -f "$f" ] || continue
 			grep -q '^FAIL\|^ERROR' "${f%.log}.trs" 2>/dev/null || continue
 			printf '\n===== %s =====\n' "$f"; tail -n 60 "$f"
@@ -159,5 +167,5 @@ test)
 	echo "$pass passed, $fail failed"
 	exit $rc
 	;;
-*)	sed -n '4,11p' "$0" >&2; exit 2 ;;
+*)	sed -n '4,12p' "$0" >&2; exit 2 ;;
 esac

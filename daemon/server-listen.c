@@ -191,6 +191,7 @@ listen_bind_one(const char *spec)
 		log_warn("listen: %s: listen", spec);
 		goto fail;
 	}
+	memset(&ss, 0, sizeof ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0) {
 		log_warn("listen: %s: getsockname", spec);
 		goto fail;

@@ -254,6 +254,9 @@ window_update_oldest(struct ui_window *w)
 
 	w->oldest_id = 0;
 	TAILQ_FOREACH(l, &w->lines, entry) {
+		/* Trimmed lines are unlinked before they are freed (the
+		 * analyzer loses track of TAILQ_REMOVE). */
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
 		if (l->id > 0) {
 			w->oldest_id = l->id;
 			break;
