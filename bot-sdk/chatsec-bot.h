@@ -162,7 +162,8 @@ int		 chatsec_bot_set_rate(chatsec_bot *, double per_second,
  * dropped and memory does not grow) until a handler finishes; replies to
  * calls wait behind it too.  Data piles up in the agent, which cuts off a
  * client that lets too much pile up; the bot then reconnects and resumes
- * from the last event handled, so nothing is lost.
+ * from the last event handled, so nothing is lost while the agent still
+ * keeps those events (its newest 10000, at most 7 days: doc/api.md).
  *
  * Order: events of one conversation (a message's conv, a room event's
  * room, a key change's peer) are handled one at a time, in stream order,
