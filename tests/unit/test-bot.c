@@ -671,6 +671,65 @@ test_workers_stop(void **state)
 	fake_end(&f);
 }
 
+static int
+cond_resubscribed(void *arg)
+{
+	struct fake	*f = arg;
+
+	return (fake_count(f, "\"subscribe\"") == 2);
+}
+
+static int
+cond_four_handled(void *arg)
+{
+	struct gate	*g = arg;
+
+	return (gate_get(g, &g->handled) == 4 && bot_cursor_get(g->bot) == 4);
+}
+
+/*
+ * The agent hangs up while one event is being handled and two wait: the
+ * bot reconnects, asks again from its cursor (nothing handled yet), and
+ * the replay of those three is not handled twice; the new one is.
+ */
+static void
+test_workers_reconnect(void **state)
+{
+	struct event_base	*base;
+	struct fake		 f;
+	struct gate		 g;
+	chatsec_bot		*bot;
+	const char		*sub;
+	int			 i;
+
+	fake_start(&f);
+	gate_init(&g);
+	assert_non_null(base = event_base_new());
+	bot = worker_bot(base, &f, &g, 1, 8);
+	fake_accept_bot(base, &f, bot);
+	for (i = 1; i <= 3; i++)
+		fake_msg(&f, i, "#slow", "before");
+	pump(base, &f, cond_three_held, &g, "three events held");
+	close(f.fd);
+	f.fd = -1;
+	pump(base, &f, cond_resubscribed, &f, "a second subscribe");
+	sub = strstr(f.in, "\"subscribe\"");
+	assert_non_null(sub = strstr(sub + 1, "\"subscribe\""));
+	assert_non_null(strstr(sub, "\"since\":0"));
+	fake_say(&f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"cursor\":3}}");
+	for (i = 1; i <= 4; i++)
+		fake_msg(&f, i, "#slow", "replayed");
+	gate_open(&g);
+	pump(base, &f, cond_four_handled, &g, "four handled");
+	assert_int_equal(g.norder, 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(g.order[i], i + 1);
+	chatsec_bot_free(bot);
+	assert_int_equal(gate_get(&g, &g.handled), 4);
+	event_base_free(base);
+	fake_end(&f);
+}
+
 /* !quit asks the bot to stop from a worker; the loop does it. */
 static void
 quit_cmd(chatsec_bot *bot, const chatsec_bot_msg *m, int argc, char **argv,
@@ -732,6 +791,7 @@ main(void)
 		cmocka_unit_test(test_workers_no_stall),
 		cmocka_unit_test(test_workers_bound),
 		cmocka_unit_test(test_workers_stop),
+		cmocka_unit_test(test_workers_reconnect),
 		cmocka_unit_test(test_workers_stop_from_worker),
 	};
 
