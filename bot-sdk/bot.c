@@ -57,6 +57,9 @@ static const char *bot_state_names[] = {
 #define BOT_BACKOFF_MAX		10000
 #define BOT_CURSOR_DELAY	1000	/* ms between cursor file writes */
 #define BOT_SUB_ID		1	/* request id of subscribe */
+#define BOT_WORKERS_MAX		64
+#define BOT_JOBS_DEFAULT	256	/* events held by the worker queue */
+#define BOT_JOBS_MAX		100000
 
 enum bot_kind {
 	BOT_H_MESSAGE,
@@ -136,6 +139,14 @@ struct chatsec_bot {
 	int			 have_cursor;
 	char			*cursor_file;
 	int			 cursor_dirty;
+	int64_t			 seen;		/* last seq taken for handling */
+	int			 have_seen;
+
+	unsigned int		 nworkers;	/* 0: handlers on the loop */
+	unsigned int		 jobs_max;
+	struct bot_pool		*pool;		/* while started with workers */
+	int			 paused;	/* queue full: not reading */
+	int			 ready;		/* state == BOT_READY, atomic */
 
 	char			 prefix;
 	int			 see_self;
@@ -147,6 +158,7 @@ struct chatsec_bot {
 static void	bot_connect(chatsec_bot *);
 static void	bot_disconnect(chatsec_bot *, const char *);
 static void	bot_pump(chatsec_bot *);
+static const struct bot_pool_cbs bot_pool_cbs;
 
 /* A line on stderr under chatsec_bot_set_verbose. */
 static void __attribute__((format(printf, 2, 3)))
@@ -170,6 +182,15 @@ bot_enter_state(chatsec_bot *bot, enum bot_state st)
 		bot_log(bot, "%s -> %s", bot_state_names[bot->state],
 		    bot_state_names[st]);
 	bot->state = st;
+	/* Workers may ask chatsec_bot_connected(). */
+	__atomic_store_n(&bot->ready, st == BOT_READY, __ATOMIC_RELAXED);
+}
+
+/* Is the calling thread one of this bot's workers? */
+static int
+bot_on_worker(chatsec_bot *bot)
+{
+	return (bot_pool_worker_ctx() == bot);
 }
 
 /* --- cursor file ------------------------------------------------------- */
@@ -383,6 +404,13 @@ chatsec_bot_start(chatsec_bot *bot)
 	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
 		signal(SIGPIPE, SIG_IGN);
 	bot_bucket_init(&bot->bucket, bot->rate, bot->burst, bot_now_ms());
+	/* Events a worker never got to are taken again after a restart. */
+	bot->seen = bot->cursor;
+	bot->have_seen = bot->have_cursor;
+	bot->paused = 0;
+	if (bot->nworkers > 0 && (bot->pool = bot_pool_new(bot->base,
+	    bot->nworkers, bot->jobs_max, &bot_pool_cbs, bot)) == NULL)
+		return (CHATSEC_BOT_E_NOMEM);
 	if (bot->ev_sigint != NULL) {
 		evsignal_add(bot->ev_sigint, NULL);
 		evsignal_add(bot->ev_sigterm, NULL);
@@ -411,7 +439,14 @@ chatsec_bot_run(chatsec_bot *bot)
 void
 chatsec_bot_stop(chatsec_bot *bot)
 {
-	if (bot == NULL || bot->state == BOT_STOPPED)
+	if (bot == NULL)
+		return;
+	if (bot_on_worker(bot)) {
+		/* The loop stops the bot; it joins this thread after. */
+		bot_pool_ask_stop(bot->pool);
+		return;
+	}
+	if (bot->state == BOT_STOPPED)
 		return;
 	if (bot->state == BOT_IDLE) {
 		bot->state = BOT_STOPPED;
@@ -419,6 +454,10 @@ chatsec_bot_stop(chatsec_bot *bot)
 	}
 	bot_disconnect(bot, NULL);
 	bot_enter_state(bot, BOT_STOPPED);
+	/* Running handlers finish (their calls now fail), then the join. */
+	bot_pool_free(bot->pool);
+	bot->pool = NULL;
+	bot->paused = 0;
 	bot_calls_fail(bot, CHATSEC_BOT_E_CLOSED);
 	bot_outq_fail(bot, CHATSEC_BOT_E_CLOSED);
 	evtimer_del(bot->ev_retry);
@@ -448,7 +487,21 @@ bot_socket_path(chatsec_bot *bot)
 int
 chatsec_bot_connected(chatsec_bot *bot)
 {
-	return (bot != NULL && bot->state == BOT_READY);
+	return (bot != NULL && __atomic_load_n(&bot->ready, __ATOMIC_RELAXED));
+}
+
+int64_t
+bot_cursor_get(chatsec_bot *bot)
+{
+	return (bot->have_cursor ? bot->cursor : -1);
+}
+
+void
+bot_worker_stats(chatsec_bot *bot, unsigned int *njobs, unsigned int *high,
+    int *paused)
+{
+	bot_pool_stats(bot->pool, njobs, high);
+	*paused = bot->paused;
 }
 
 /* --- settings ----------------------------------------------------------- */
@@ -465,6 +518,21 @@ chatsec_bot_set_rate(chatsec_bot *bot, double per_second, unsigned int burst,
 	if (queue_max > 0)
 		bot->out_max = queue_max;
 	bot_bucket_init(&bot->bucket, bot->rate, bot->burst, bot_now_ms());
+	return (0);
+}
+
+int
+chatsec_bot_set_workers(chatsec_bot *bot, unsigned int nworkers,
+    unsigned int queue_max)
+{
+	if (bot == NULL || nworkers > BOT_WORKERS_MAX ||
+	    queue_max > BOT_JOBS_MAX)
+		return (CHATSEC_BOT_E_INVAL);
+	if ((bot->state != BOT_IDLE && bot->state != BOT_STOPPED) ||
+	    bot_on_worker(bot))
+		return (CHATSEC_BOT_E_STATE);
+	bot->nworkers = nworkers;
+	bot->jobs_max = queue_max > 0 ? queue_max : BOT_JOBS_DEFAULT;
 	return (0);
 }
 
@@ -541,6 +609,9 @@ bot_add_handler(chatsec_bot *bot, enum bot_kind k, const char *name,
 
 	if (bot == NULL || cb == NULL)
 		return (CHATSEC_BOT_E_INVAL);
+	/* Workers read the tables without a lock: fixed while they run. */
+	if (bot->pool != NULL || bot_on_worker(bot))
+		return (CHATSEC_BOT_E_STATE);
 	if (bot->nh[k] == BOT_HANDLERS_MAX)
 		return (CHATSEC_BOT_E_FULL);
 	h = &bot->h[k][bot->nh[k]];
@@ -745,6 +816,10 @@ bot_subscribed(chatsec_bot *bot, struct rpc_resp *r)
 		bot->cursor = bot_int(r->result, "cursor", 0);
 		bot->have_cursor = 1;
 	}
+	if (!bot->have_seen) {
+		bot->seen = bot->cursor;
+		bot->have_seen = 1;
+	}
 	bot->backoff_ms = BOT_BACKOFF_MIN;
 	bot_enter_state(bot, BOT_READY);
 	for (i = 0; i < bot->nh[BOT_H_CONNECT]; i++)
@@ -799,13 +874,24 @@ bot_kind_matches(enum bot_kind k, const char *type, struct json_object *ev)
 	return (strcmp(type, "key_change") == 0);
 }
 
+/*
+ * Still worth running handlers for this event?  On the loop, not once the
+ * connection it came on is gone (a handler may have stopped the bot); a
+ * worker runs the event to the end: the loop never waits for it.
+ */
+static int
+bot_still(chatsec_bot *bot, int inl, unsigned int gen)
+{
+	return (!inl || gen == bot->gen);
+}
+
 /* Run the command handlers for a "!name args" message. */
 static void
-bot_on_command(chatsec_bot *bot, const chatsec_bot_msg *m)
+bot_on_command(chatsec_bot *bot, const chatsec_bot_msg *m, int inl)
 {
 	char			*argv[CHATSEC_BOT_MAX_ARGS + 1], *storage;
 	struct bot_handler	*h, *any = NULL;
-	unsigned int		 gen = bot->gen;
+	unsigned int		 gen = inl ? bot->gen : 0;
 	int			 argc, i, done = 0;
 
 	argc = chatsec_bot_split(m->text + 1, argv, CHATSEC_BOT_MAX_ARGS,
@@ -818,7 +904,8 @@ bot_on_command(chatsec_bot *bot, const chatsec_bot_msg *m)
 	}
 	if (argc <= 0)
 		return;
-	for (i = 0; i < bot->nh[BOT_H_COMMAND] && gen == bot->gen; i++) {
+	for (i = 0; i < bot->nh[BOT_H_COMMAND] && bot_still(bot, inl, gen);
+	    i++) {
 		h = &bot->h[BOT_H_COMMAND][i];
 		if (h->name == NULL) {
 			if (any == NULL)
@@ -828,34 +915,27 @@ bot_on_command(chatsec_bot *bot, const chatsec_bot_msg *m)
 			done = 1;
 		}
 	}
-	if (!done && any != NULL && gen == bot->gen)
+	if (!done && any != NULL && bot_still(bot, inl, gen))
 		any->cb.cmd(bot, m, argc, argv, any->arg);
 	free(storage);
 }
 
-/* One event from the stream: run its handlers, then move the cursor. */
+/*
+ * Run every handler that takes ev (borrowed), on the loop (inl) or on a
+ * worker.  Touches nothing of the bot's that changes while it runs.
+ */
 static void
-bot_on_event(chatsec_bot *bot, struct json_object *ev)
+bot_dispatch(chatsec_bot *bot, struct json_object *ev, int inl)
 {
 	chatsec_bot_msg		 m;
 	struct bot_handler	*h;
-	const char		*type;
-	unsigned int		 gen = bot->gen;
-	int64_t			 seq;
+	const char		*type = bot_str(ev, "type", "");
+	unsigned int		 gen = inl ? bot->gen : 0;
 	int			 i, k;
-
-	if (!json_object_is_type(ev, json_type_object))
-		return;
-	type = bot_str(ev, "type", NULL);
-	seq = bot_int(ev, "seq", -1);
-	if (type == NULL)
-		return;
-	if (seq >= 0 && bot->have_cursor && seq <= bot->cursor)
-		return;		/* seen already */
 
 	if (strcmp(type, "message") == 0) {
 		memset(&m, 0, sizeof m);
-		m.seq = seq;
+		m.seq = bot_int(ev, "seq", -1);
 		m.id = bot_int(ev, "id", 0);
 		m.ts = bot_int(ev, "ts", 0);
 		m.from = bot_str(ev, "from", "");
@@ -868,35 +948,132 @@ bot_on_event(chatsec_bot *bot, struct json_object *ev)
 			    json_object_object_get(ev, "self"));
 		if (!m.self || bot->see_self) {
 			for (i = 0; i < bot->nh[BOT_H_MESSAGE] &&
-			    gen == bot->gen; i++) {
+			    bot_still(bot, inl, gen); i++) {
 				h = &bot->h[BOT_H_MESSAGE][i];
 				h->cb.msg(bot, &m, h->arg);
 			}
 			if (m.text[0] == bot->prefix && m.text[1] != '\0' &&
 			    m.text[1] != ' ' && m.text[1] != bot->prefix &&
-			    gen == bot->gen)
-				bot_on_command(bot, &m);
+			    bot_still(bot, inl, gen))
+				bot_on_command(bot, &m, inl);
 		}
 	}
 	for (k = BOT_H_JOIN; k <= BOT_H_KEY; k++) {
 		if (!bot_kind_matches((enum bot_kind)k, type, ev))
 			continue;
-		for (i = 0; i < bot->nh[k] && gen == bot->gen; i++)
+		for (i = 0; i < bot->nh[k] && bot_still(bot, inl, gen); i++)
 			bot->h[k][i].cb.event(bot, type, ev, bot->h[k][i].arg);
 	}
-	for (i = 0; i < bot->nh[BOT_H_EVENT] && gen == bot->gen; i++) {
+	for (i = 0; i < bot->nh[BOT_H_EVENT] && bot_still(bot, inl, gen);
+	    i++) {
 		h = &bot->h[BOT_H_EVENT][i];
 		if (h->name == NULL || strcmp(h->name, type) == 0)
 			h->cb.event(bot, type, ev, h->arg);
 	}
+}
+
+/*
+ * What orders events for the workers: a message's conversation, a room
+ * event's room, a key change's peer (the DM conversation with them); any
+ * other event its type.
+ */
+static const char *
+bot_event_key(struct json_object *ev, const char *type)
+{
+	const char	*key = NULL;
+
+	if (strcmp(type, "message") == 0)
+		key = bot_str(ev, "conv", NULL);
+	else if ((key = bot_str(ev, "room", NULL)) == NULL &&
+	    strcmp(type, "key_change") == 0)
+		key = bot_str(ev, "user", NULL);
+	return (key != NULL ? key : type);
+}
+
+/*
+ * One event from the stream (taken over): run its handlers and move the
+ * cursor, or hand it to the workers, who report it handled later.
+ */
+static void
+bot_on_event(chatsec_bot *bot, struct json_object *ev)
+{
+	const char	*type;
+	int64_t		 seq;
+	int		 rc;
+
+	if (!json_object_is_type(ev, json_type_object) ||
+	    (type = bot_str(ev, "type", NULL)) == NULL) {
+		json_object_put(ev);
+		return;
+	}
+	seq = bot_int(ev, "seq", -1);
+	if (seq >= 0 && bot->have_seen && seq <= bot->seen) {
+		json_object_put(ev);
+		return;		/* seen already */
+	}
+	if (seq >= 0) {
+		bot->seen = seq;
+		bot->have_seen = 1;
+	}
+	if (bot->pool != NULL) {
+		if ((rc = bot_pool_push(bot->pool, bot_event_key(ev, type), seq,
+		    ev)) != 0)
+			bot_log(bot, "event %" PRId64 " dropped: %s", seq,
+			    chatsec_bot_strerror(rc));
+		return;
+	}
+	bot_dispatch(bot, ev, 1);
+	json_object_put(ev);
 	if (seq >= 0 && bot->state != BOT_STOPPED)
 		bot_cursor_set(bot, seq);
 }
 
+/* --- the worker pool's callbacks (bot-worker.c) -------------------------- */
+
+static void
+bot_job_cb(void *ctx, struct json_object *ev)
+{
+	bot_dispatch(ctx, ev, 0);
+}
+
+static void
+bot_job_done_cb(void *ctx, int64_t seq)
+{
+	bot_cursor_set(ctx, seq);
+}
+
+/* Jobs finished: if reading stopped on a full queue, read on. */
+static void
+bot_job_room_cb(void *ctx)
+{
+	chatsec_bot	*bot = ctx;
+
+	if (!bot->paused)
+		return;
+	bot->paused = 0;
+	bot_log(bot, "worker queue has room: reading again");
+	if (bot->bev != NULL && !bot->more) {
+		bot->more = 1;
+		event_active(bot->ev_more, 0, 0);
+	}
+}
+
+static void
+bot_job_stop_cb(void *ctx)
+{
+	chatsec_bot_stop(ctx);
+}
+
+static const struct bot_pool_cbs bot_pool_cbs = {
+	bot_job_cb, bot_job_done_cb, bot_job_room_cb, bot_job_stop_cb,
+};
+
 /*
  * Handle at most CHATSEC_BOT_BATCH complete lines, then give the loop back
  * (ev_more carries on next turn).  Input beyond BOT_IN_MAX is left in the
- * kernel: the watermark stops reading until we catch up.
+ * kernel: the watermark stops reading until we catch up.  With workers,
+ * nothing more is read while their queue is full (replies included), so
+ * a slow handler holds back the agent rather than growing memory.
  */
 static void
 bot_read(chatsec_bot *bot)
@@ -910,6 +1087,12 @@ bot_read(chatsec_bot *bot)
 	for (n = 0; n < CHATSEC_BOT_BATCH; n++) {
 		if (bot->bev == NULL || gen != bot->gen)
 			return;
+		if (bot->pool != NULL && bot_pool_full(bot->pool)) {
+			if (!bot->paused)
+				bot_log(bot, "worker queue full: not reading");
+			bot->paused = 1;
+			return;
+		}
 		in = bufferevent_get_input(bot->bev);
 		switch (frame_read(&bot->reader, in, &obj)) {
 		case FRAME_MORE:
@@ -924,15 +1107,21 @@ bot_read(chatsec_bot *bot)
 		case FRAME_OK:
 			break;
 		}
-		if (rpc_is_response(obj))
+		if (rpc_is_response(obj)) {
 			bot_on_reply(bot, obj);
-		else {
-			method = bot_str(obj, "method", "");
-			if (strcmp(method, "event") == 0 &&
-			    json_object_object_get_ex(obj, "params", &params))
-				bot_on_event(bot, params);
+			json_object_put(obj);
+			continue;
 		}
+		method = bot_str(obj, "method", "");
+		if (strcmp(method, "event") != 0 ||
+		    !json_object_object_get_ex(obj, "params", &params)) {
+			json_object_put(obj);
+			continue;
+		}
+		/* The event alone, no longer shared with obj: a worker may own it. */
+		json_object_get(params);
 		json_object_put(obj);
+		bot_on_event(bot, params);
 	}
 	if (bot->bev != NULL && gen == bot->gen &&
 	    evbuffer_get_length(bufferevent_get_input(bot->bev)) > 0) {
@@ -1074,11 +1263,40 @@ bot_call(chatsec_bot *bot, const char *method, struct json_object *params,
 	return (0);
 }
 
+/* A call or send made on a worker, for the loop to make (on its stack). */
+struct bot_marshal {
+	const char		*method;	/* a call; NULL for a send */
+	struct json_object	*params;
+	int			 timeout_ms;
+	const char		*to;
+	const char		*text;
+	chatsec_bot_reply_cb	*cb;
+	void			*arg;
+};
+
+/* On the loop: make the call or send a worker asked for. */
+static int
+bot_marshal_cb(void *ctx, void *arg)
+{
+	struct bot_marshal	*mc = arg;
+	struct json_object	*params = mc->params;
+
+	if (mc->method != NULL) {
+		mc->params = NULL;	/* taken over here */
+		return (chatsec_bot_call(ctx, mc->method, params,
+		    mc->timeout_ms, mc->cb, mc->arg));
+	}
+	return (chatsec_bot_send(ctx, mc->to, mc->text, mc->cb, mc->arg));
+}
+
 int
 chatsec_bot_call(chatsec_bot *bot, const char *method,
     struct json_object *params, int timeout_ms, chatsec_bot_reply_cb *cb,
     void *arg)
 {
+	struct bot_marshal	 mc;
+	int			 rc;
+
 	if (bot == NULL || method == NULL || (params != NULL &&
 	    !json_object_is_type(params, json_type_object))) {
 		json_object_put(params);
@@ -1086,6 +1304,17 @@ chatsec_bot_call(chatsec_bot *bot, const char *method,
 	}
 	if (params == NULL)
 		params = json_object_new_object();
+	if (bot_on_worker(bot)) {
+		memset(&mc, 0, sizeof mc);
+		mc.method = method;
+		mc.params = params;
+		mc.timeout_ms = timeout_ms;
+		mc.cb = cb;
+		mc.arg = arg;
+		rc = bot_pool_call(bot->pool, bot_marshal_cb, &mc);
+		json_object_put(mc.params);	/* NULL unless it never got there */
+		return (rc);
+	}
 	return (bot_call(bot, method, params, timeout_ms, cb, arg, NULL));
 }
 
@@ -1184,14 +1413,23 @@ int
 chatsec_bot_send(chatsec_bot *bot, const char *to, const char *text,
     chatsec_bot_reply_cb *cb, void *arg)
 {
-	struct bot_out	*o;
-	size_t		 len;
+	struct bot_marshal	 mc;
+	struct bot_out		*o;
+	size_t			 len;
 
 	if (bot == NULL || to == NULL || text == NULL || *to == '\0')
 		return (CHATSEC_BOT_E_INVAL);
 	len = strlen(text);
 	if (len == 0 || len > CS_TEXT_MAX)
 		return (CHATSEC_BOT_E_INVAL);
+	if (bot_on_worker(bot)) {
+		memset(&mc, 0, sizeof mc);
+		mc.to = to;
+		mc.text = text;
+		mc.cb = cb;
+		mc.arg = arg;
+		return (bot_pool_call(bot->pool, bot_marshal_cb, &mc));
+	}
 	if (bot->state == BOT_STOPPED)
 		return (CHATSEC_BOT_E_CLOSED);
 	if (bot->nout >= bot->out_max)

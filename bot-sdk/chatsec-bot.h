@@ -19,11 +19,14 @@ struct event_base;
  * libevent loop: its own (chatsec_bot_run) or the caller's.
  *
  * Threading: one bot belongs to one thread, the one running its loop.
- * Handlers run on that loop.  The SDK reads at most CHATSEC_BOT_BATCH
- * events per loop turn and then yields to timers and writes, so a flood
- * does not starve the rest of the loop; but a handler that blocks (sleep,
- * a slow disk, a synchronous call) blocks the bot.  Do slow work with
- * chatsec_bot_call() callbacks or libevent timers (see the reminder bot).
+ * By default handlers run on that loop.  The SDK reads at most
+ * CHATSEC_BOT_BATCH events per loop turn and then yields to timers and
+ * writes, so a flood does not starve the rest of the loop; but a handler
+ * that blocks (sleep, a slow disk, a synchronous call) blocks the bot.
+ * Either do slow work with chatsec_bot_call() callbacks or libevent timers
+ * (see the reminder bot), or turn on worker mode with
+ * chatsec_bot_set_workers(): event handlers then run on worker threads
+ * while the loop keeps reading (see there for what that changes).
  *
  * Memory: every queue is bounded (requests in flight, messages waiting
  * for the rate limiter, bytes waiting to be written, bytes read ahead).
@@ -143,6 +146,50 @@ int		 chatsec_bot_set_cursor_file(chatsec_bot *, const char *path);
  */
 int		 chatsec_bot_set_rate(chatsec_bot *, double per_second,
 		    unsigned int burst, unsigned int queue_max);
+
+/*
+ * Worker mode: run the handlers of events (message, command, join,
+ * key-change and chatsec_bot_on_event handlers) on nworkers threads
+ * (1..64; 0 turns worker mode off) fed by a queue of at most queue_max
+ * events (1..100000; 0: 256).  Call before chatsec_bot_start(), after
+ * adding the handlers: handlers cannot be added while workers run
+ * (CHATSEC_BOT_E_STATE).
+ *
+ * The loop thread keeps reading events, answering calls and sending while
+ * handlers work.  queue_max counts every event read and not yet handled
+ * to the end, the ones being handled included.  When the queue is full,
+ * the bot reads nothing more from the agent (back-pressure: nothing is
+ * dropped and memory does not grow) until a handler finishes; replies to
+ * calls wait behind it too.  Data piles up in the agent, which cuts off a
+ * client that lets too much pile up; the bot then reconnects and resumes
+ * from the last event handled, so nothing is lost while the agent still
+ * keeps those events (its newest 10000, at most 7 days: doc/api.md).
+ *
+ * Order: events of one conversation (a message's conv, a room event's
+ * room, a key change's peer) are handled one at a time, in stream order,
+ * all of an event's handlers in the order added.  Other events are
+ * ordered per type.  Events of different conversations are handled in
+ * parallel and may finish in any order.  The cursor only moves past an
+ * event when it and every event before it have been handled.
+ *
+ * From a handler on a worker, these calls are safe and are carried out by
+ * the loop thread: chatsec_bot_send(), chatsec_bot_reply(),
+ * chatsec_bot_call() (each waits until the loop has queued it and returns
+ * its result), chatsec_bot_stop() (the loop stops the bot soon; it does
+ * not wait), chatsec_bot_connected(), chatsec_bot_call_sync() (its own
+ * connection), and the pure helpers (chatsec_bot_split(),
+ * chatsec_bot_strerror()).  Nothing else: in particular not
+ * chatsec_bot_free(), settings, adding handlers, or libevent calls on
+ * chatsec_bot_base().  Reply callbacks (cb of send and call) and connect
+ * handlers always run on the loop thread.  Handlers on different workers
+ * run at the same time: guard what they share.
+ *
+ * chatsec_bot_stop() (and so chatsec_bot_free()) lets the handlers that
+ * are running finish, joins the workers, and drops the events they never
+ * started; with a cursor file those are handled after a restart.
+ */
+int		 chatsec_bot_set_workers(chatsec_bot *, unsigned int nworkers,
+		    unsigned int queue_max);
 
 /* Longest wait between reconnection attempts, 100..3600000 ms. */
 int		 chatsec_bot_set_backoff_max(chatsec_bot *, int ms);

@@ -441,24 +441,26 @@ out:
 	cmd_room_req_free(req);
 }
 
-/* /topic [#ROOM] [TEXT] */
+/* /topic [#ROOM] [TEXT|-clear]: -clear sets the empty topic (none). */
 void
 cmd_room_topic(const struct cmd_entry *ce, int argc, char **argv)
 {
 	struct json_object	*params;
-	const char		*room;
+	const char		*room, *topic = NULL;
 
 	if ((room = cmd_room_target(ce)) == NULL)
 		return;
-	if (argc == 1 && strlen(argv[0]) > CS_TOPIC_MAX) {
+	if (argc == 1)
+		topic = strcmp(argv[0], "-clear") == 0 ? "" : argv[0];
+	if (topic != NULL && strlen(topic) > CS_TOPIC_MAX) {
 		window_add_line(NULL, UI_LINE_ERROR, "/%s: the topic is too "
 		    "long (at most %d bytes)", ce->name, CS_TOPIC_MAX);
 		return;
 	}
 	params = cmd_room_params(room, NULL);
-	if (argc == 1)
+	if (topic != NULL)
 		json_object_object_add(params, "topic",
-		    json_object_new_string(argv[0]));
+		    json_object_new_string(topic));
 	/* req->user marks a change ("set"), not a read. */
 	cmd_room_send("room_topic", params, cmd_room_topic_cb,
 	    cmd_room_req_new(ce, room, argc == 1 ? "set" : NULL));

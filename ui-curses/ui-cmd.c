@@ -108,8 +108,9 @@ static const struct cmd_entry cmd_table[] = {
 	{ "set", "[OPTION [VALUE]]", 0, 2, 0,
 	  "Show the options, or set one (bell on|off, lines N, members "
 	  "on|off).", cmd_set },
-	{ "topic", "[#ROOM] [TEXT]", 0, 1, CMD_REST|CMD_LOGIN|CMD_ROOM,
-	  "Show the room's topic, or set it (operators).", cmd_room_topic },
+	{ "topic", "[#ROOM] [TEXT|-clear]", 0, 1, CMD_REST|CMD_LOGIN|CMD_ROOM,
+	  "Show the room's topic, set it, or clear it with -clear "
+	  "(operators).", cmd_room_topic },
 	{ "transfer", "[#ROOM] NICK", 1, 1, CMD_LOGIN|CMD_ROOM,
 	  "Hand the room over to NICK, a member; you stay an operator "
 	  "(owner).", cmd_room_user },

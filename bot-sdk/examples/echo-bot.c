@@ -76,16 +76,17 @@ main(int argc, char **argv)
 {
 	const char	*sock = NULL, *cursor = NULL;
 	chatsec_bot	*bot;
-	int		 ch, rc, verbose = 0;
+	int		 ch, rc, verbose = 0, workers = 0;
 
-	while ((ch = getopt(argc, argv, "S:c:v")) != -1) {
+	while ((ch = getopt(argc, argv, "S:c:vw:")) != -1) {
 		switch (ch) {
 		case 'S': sock = optarg; break;
 		case 'c': cursor = optarg; break;
 		case 'v': verbose = 1; break;
+		case 'w': workers = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: echo-bot [-v] [-S socket] "
-			    "[-c cursor-file]\n");
+			    "[-c cursor-file] [-w workers]\n");
 			return (2);
 		}
 	}
@@ -98,6 +99,17 @@ main(int argc, char **argv)
 	chatsec_bot_on_message(bot, echo_message, NULL);
 	chatsec_bot_on_join(bot, echo_join, NULL);
 	chatsec_bot_on_key_change(bot, echo_key_change, NULL);
+	/*
+	 * The handlers only send, which is safe from a worker: with -w N they
+	 * run on N threads, one conversation's messages still in order.
+	 */
+	if (workers > 0 && (rc = chatsec_bot_set_workers(bot,
+	    (unsigned int)workers, 0)) != 0) {
+		fprintf(stderr, "echo-bot: -w %d: %s\n", workers,
+		    chatsec_bot_strerror(rc));
+		chatsec_bot_free(bot);
+		return (2);
+	}
 	echo_whoami(bot);
 	rc = chatsec_bot_run(bot);
 	chatsec_bot_free(bot);

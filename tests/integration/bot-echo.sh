@@ -6,7 +6,9 @@
 # change, never answers itself, reconnects by itself when its agent restarts
 # without missing what arrived meanwhile, resumes from its cursor file
 # after its own restart (nothing missed, nothing twice), and its sends are
-# rate limited (burst 10, then 5 a second).
+# rate limited (burst 10, then 5 a second).  After the restart it runs its
+# handlers on worker threads (-w 3): all of that still holds, a
+# conversation's echoes in order.
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 . "$LIB_DIR/bot-lib.sh"
@@ -47,7 +49,7 @@ wait_for_event "$A" '.from == "echobot" and .text == "alice said: while the agen
 stop_bot echo
 [ -s "$T/echo.cursor" ] || fail "no cursor file written"
 send_msg alice '#general' 'while the bot was down' >/dev/null
-start_bot echo echo-bot bot -c "$T/echo.cursor"
+start_bot echo echo-bot bot -c "$T/echo.cursor" -w 3
 wait_for_event "$A" '.from == "echobot" and .text == "alice said: while the bot was down"' >/dev/null
 send_msg alice '#general' 'marker 2' >/dev/null
 wait_for_event "$A" '.from == "echobot" and .text == "alice said: marker 2"' >/dev/null
@@ -63,6 +65,8 @@ span=$(events_in "$A" '.from == "echobot" and (.text | startswith("alice said: b
 	jq -s 'map(.ts) | max - min')
 [ "$span" -ge 1500 ] || fail "20 echoes went out within ${span} ms: not rate limited"
 assert_eq "$(said_by "$A" echobot '.text | startswith("alice said: burst ")' | wc -l)" 20 "all burst echoes arrive"
+assert_eq "$(said_by "$A" echobot '.text | startswith("alice said: burst ")' | sed 's/.* //' | tr '\n' ' ')" \
+	"$(seq -s ' ' 1 20) " "burst echoes in order, with workers"
 
 # alice's keys change: the bot's agent warns it, and the bot says so.
 rpc_ok alice keys_reset '{"password":"alice password","confirm":true}' >/dev/null
