@@ -75,6 +75,7 @@ int
 main(int argc, char **argv)
 {
 	const char	*sock = NULL, *cursor = NULL;
+	char		*end;
 	chatsec_bot	*bot;
 	int		 ch, rc, verbose = 0, workers = 0;
 
@@ -83,7 +84,14 @@ main(int argc, char **argv)
 		case 'S': sock = optarg; break;
 		case 'c': cursor = optarg; break;
 		case 'v': verbose = 1; break;
-		case 'w': workers = atoi(optarg); break;
+		case 'w':
+			workers = (int)strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || workers < 0 ||
+			    workers > 64) {
+				fprintf(stderr, "echo-bot: -w: 0 to 64\n");
+				return (2);
+			}
+			break;
 		default:
 			fprintf(stderr, "usage: echo-bot [-v] [-S socket] "
 			    "[-c cursor-file] [-w workers]\n");

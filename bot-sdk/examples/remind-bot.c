@@ -428,7 +428,9 @@ main(int argc, char **argv)
 	rc = chatsec_bot_run(bot);
 	/* Sends still queued failed (closed) and stay in the file. */
 	chatsec_bot_free(bot);
+	/* remind_free() unlinks first (the analyzer loses LIST_REMOVE). */
 	while (!LIST_EMPTY(&remind_all))
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
 		remind_free(LIST_FIRST(&remind_all));
 	return (rc == 0 ? 0 : 1);
 }
