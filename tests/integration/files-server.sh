@@ -260,8 +260,15 @@ wire_err bo send "{\"to\":\"alice\",\"cid\":\"f3d\",\"body\":\"$body\",\"file\":
 wire_err bo send "{\"to\":\"alice\",\"cid\":\"f3e\",\"body\":\"$body\",\"file\":\"$U3\"}" 1065 >/dev/null
 wire_err bo send "{\"to\":\"#dev\",\"cid\":\"f3f\",\"body\":\"$body\",\"file\":\"XYZ\"}" -32602 >/dev/null
 assert_eq "$(sql "select count(*) from messages where cid like 'f3%'")" 1 "refused sends stored nothing"
-r=$(wire_ok bo send "{\"to\":\"#dev\",\"cid\":\"f1\",\"body\":\"$body\",\"file\":\"$F1\"}")
-M1=$(jq .id <<<"$r")
+# Two sends announcing one file in one write (so one batch): one wins.
+printf '%s\n' "{\"jsonrpc\":\"2.0\",\"id\":91,\"method\":\"send\",\"params\":{\"to\":\"#dev\",\"cid\":\"f1\",\"body\":\"$body\",\"file\":\"$F1\"}}
+{\"jsonrpc\":\"2.0\",\"id\":92,\"method\":\"send\",\"params\":{\"to\":\"#dev\",\"cid\":\"f1x\",\"body\":\"$body\",\"file\":\"$F1\"}}" >"$T/two-sends"
+cat "$T/two-sends" >&"${CONN_FD[bo]}"
+r=$(wait_for_reply "$(conn_out bo)" 91)
+r2=$(wait_for_reply "$(conn_out bo)" 92)
+assert_eq "$(jq -r .error.code <<<"$r2")" 1065 "the second send announcing the same file"
+M1=$(jq .result.id <<<"$r")
+assert_eq "$(sql "select msg_id from files where id = '$F1'") $(sql "select count(*) from messages where cid = 'f1x'")" "$M1 0" "the first send announced it, the second stored nothing"
 r=$(wire_ok da send "{\"to\":\"#dev\",\"cid\":\"d1\",\"body\":\"$body\"}")
 MD=$(jq .id <<<"$r")
 r=$(wire_ok bo send "{\"to\":\"alice\",\"cid\":\"dm1\",\"body\":\"$body\"}")
