@@ -80,4 +80,21 @@
 #define CS_ERR_BAD_BLOB		1047	/* wrong passphrase or damaged blob */
 #define CS_KEYS_GET_MAX		1000	/* users per keys_get */
 
+/* Messages and files (doc/protocol.md, "Files", "Deleting messages";
+ * doc/files.md).  1060-1065 on the wire, 1066-1068 agent only. */
+#define CS_ERR_NO_SUCH_MSG	1030	/* unknown message, or not visible */
+#define CS_ERR_FILE_TOO_BIG	1060	/* file over max_file_size */
+#define CS_ERR_QUOTA		1061	/* account's file quota exceeded */
+#define CS_ERR_NO_SUCH_FILE	1062	/* unknown file, or not readable */
+#define CS_ERR_CHUNK		1063	/* chunk out of order or wrong size */
+#define CS_ERR_UPLOADS		1064	/* too many unfinished uploads */
+#define CS_ERR_FILE_ATTACH	1065	/* file can't be announced by this send */
+#define CS_ERR_NOT_FILE		1066	/* agent: not a file message / transfer */
+#define CS_ERR_PATH		1067	/* agent: path or folder unusable */
+#define CS_ERR_TRANSFERS	1068	/* agent: too many transfers */
+#define CS_FILE_CHUNK		65536		/* plaintext bytes per chunk */
+#define CS_FILE_CHUNK_MAX	(65536 + 17)	/* stored bytes per chunk */
+#define CS_FILE_ID_LEN		32		/* hex digits of a file id */
+#define CS_FILE_UPLOADS_MAX	4		/* unfinished uploads per account */
+
 #endif
