@@ -121,8 +121,8 @@ files_cmd_begin(struct client *c, struct rpc_req *req)
 	if (size < chunks * 17 || size > chunks * CS_FILE_CHUNK_MAX) {
 		snprintf(msg, sizeof msg, "parameters size and chunks: %lld "
 		    "chunks hold %lld to %lld bytes", (long long)chunks,
-		    (long long)(chunks * 17),
-		    (long long)(chunks * CS_FILE_CHUNK_MAX));
+		    (long long)chunks * 17,
+		    (long long)chunks * CS_FILE_CHUNK_MAX);
 		cmd_error(c, req->id, CS_ERR_PARAMS, msg, NULL);
 		return;
 	}

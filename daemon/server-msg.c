@@ -699,8 +699,8 @@ msg_cmd_delete(struct client *c, struct rpc_req *req)
 		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
 		return;
 	}
-	if ((rc = store_msg_delete(server_store, &m, c->account_id, ts,
-	    &rec_id)) != 0 || store_commit(server_store) != 0) {
+	if (store_msg_delete(server_store, &m, c->account_id, ts,
+	    &rec_id) != 0 || store_commit(server_store) != 0) {
 		store_rollback(server_store);
 		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
 		return;
