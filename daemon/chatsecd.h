@@ -190,7 +190,7 @@ struct client {
 };
 TAILQ_HEAD(clients, client);
 
-void	 client_create(struct bufferevent *, struct listen_peer *);
+struct client *client_create(struct bufferevent *, struct listen_peer *);
 void	 client_enter_state(struct client *, enum client_state);
 void	 client_close(struct client *, const char *reason);
 void	 client_close_after_flush(struct client *, const char *reason);

@@ -663,7 +663,7 @@ client_event_cb(struct bufferevent *bev, short events, void *arg)
 }
 
 /* Take over an accepted TLS bufferevent from peer as a new connection. */
-void
+struct client *
 client_create(struct bufferevent *bev, struct listen_peer *peer)
 {
 	struct client	*c;
@@ -693,6 +693,7 @@ client_create(struct bufferevent *bev, struct listen_peer *peer)
 	log_debug("client %llu: accepted from %s", (unsigned long long)c->id,
 	    peer->addr);
 	client_arm_timer(c);
+	return (c);
 }
 
 /* Close every connection and free them (shutdown). */
