@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "log.h"
 #include "proto.h"
+#include "rpc.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -618,7 +619,11 @@ client_process_input(struct client *c)
 			break;
 		case FRAME_TOOBIG:
 		case FRAME_BAD:
-			client_close(c, log_safe(c->reader.error));
+			/* Say why, then hang up: the stream can't be trusted. */
+			client_send(c, rpc_error(NULL, st == FRAME_TOOBIG ?
+			    CS_ERR_TOO_BIG : CS_ERR_PARSE, c->reader.error,
+			    NULL));
+			client_close_after_flush(c, log_safe(c->reader.error));
 			return;
 		}
 	}
