@@ -100,6 +100,10 @@ struct server_config {
 	char		*admin_grant;		/* offline admin commands */
 	char		*admin_revoke;
 	char		*dump_frames;		/* debugging: received frames */
+	long long	 create_accounts;	/* offline: bulk accounts */
+	char		*account_prefix;
+	char		*password_file;
+	char		*tokens;
 };
 
 extern const struct opt_entry	 opt_table[];
@@ -357,6 +361,10 @@ void	 admin_cmd_disable(struct client *, struct rpc_req *);
 void	 admin_cmd_enable(struct client *, struct rpc_req *);
 void	 admin_cmd_revoke_sessions(struct client *, struct rpc_req *);
 void	 admin_cmd_audit(struct client *, struct rpc_req *);
+
+/* ---- server-accounts.c ---------------------------------------------- */
+int	 accounts_offline_create(long long n, const char *prefix,
+	    const char *pwfile, const char *tokens);
 
 /* ---- server-keys.c --------------------------------------------------- */
 void	 keys_cmd_publish(struct client *, struct rpc_req *);
