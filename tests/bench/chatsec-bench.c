@@ -192,6 +192,7 @@ struct bench {
 	unsigned int	 offset;
 	int		 sync;
 	int		 quick;
+	int		 agent_idle_ok;	/* a read timeout ends agent-rx */
 
 	/* run */
 	struct event_base *base;
@@ -1195,6 +1196,7 @@ static int
 agent_connect(void)
 {
 	struct sockaddr_un	 sun;
+	struct timeval		 tv;
 	int			 fd;
 
 	memset(&sun, 0, sizeof sun);
@@ -1205,6 +1207,10 @@ agent_connect(void)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
 		die("%s: %s", B.socket, strerror(errno));
+	/* Never wait forever for an agent that stopped answering. */
+	tv.tv_sec = 60;
+	tv.tv_usec = 0;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	return (fd);
 }
 
@@ -1224,8 +1230,11 @@ agent_line(int fd, char *buf, size_t size, size_t *have)
 		if (*have == size)
 			die("agent line too long");
 		n = read(fd, buf + *have, size - *have);
+		if (n == -1 && errno == EAGAIN && B.agent_idle_ok)
+			return ((size_t)-1);
 		if (n <= 0)
-			die("agent closed the connection");
+			die("agent: %s", n == 0 ? "connection closed" :
+			    strerror(errno));
 		*have += (size_t)n;
 	}
 }
@@ -1298,31 +1307,93 @@ bench_run_agent_rx(void)
 	uint64_t	 n = 0, t_first = 0, t_last = 0, deadline;
 	int		 fd = agent_connect();
 	char		 line[256];
+	struct timeval	 tv;
 
 	snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
-	    "\"subscribe\",\"params\":{\"types\":[\"message\"]}}\n");
+	    "\"subscribe\",\"params\":{}}\n");
 	agent_write(fd, line);
-	/* Ready for the driver: it starts the sending once it sees this. */
+	len = agent_line(fd, buf, sizeof buf, &have);
+	if (memmem(buf, len, "\"result\"", 8) == NULL)
+		die("subscribe failed: %.*s", (int)(len > 200 ? 200 : len), buf);
+	agent_consume(buf, len, &have);
+	/* Subscribed: the driver starts the sending once it sees this. */
 	printf("READY\n");
 	fflush(stdout);
+	/* Stop at COUNT, or when nothing came for 10 s (some never came). */
 	deadline = now_ns() + (uint64_t)(B.duration * 1e9);
+	tv.tv_sec = 10;
+	tv.tv_usec = 0;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	B.agent_idle_ok = 1;
 	while (n < B.count && now_ns() < deadline) {
-		len = agent_line(fd, buf, sizeof buf, &have);
-		if (memmem(buf, len, "\"method\":\"event\"", 16) != NULL &&
-		    memmem(buf, len, "\"type\":\"message\"", 16) != NULL) {
-			if (memmem(buf, len, "\"undecryptable\"", 15) != NULL)
-				B.errors++;
+		if ((len = agent_line(fd, buf, sizeof buf, &have)) ==
+		    (size_t)-1)
+			break;
+		if (memmem(buf, len, "\"method\":\"event\"", 16) != NULL) {
+			if (memmem(buf, len, "\"type\":\"message\"", 16) ==
+			    NULL) {
+				if (memmem(buf, len, "\"type\":\"undecryptable\"",
+				    22) == NULL && memmem(buf, len,
+				    "\"type\":\"forged\"", 15) == NULL) {
+					agent_consume(buf, len, &have);
+					continue;
+				}
+				if (B.errors++ == 0)
+					fprintf(stderr, "chatsec-bench: "
+					    "agent-rx: %.*s\n", (int)(len > 300 ?
+					    300 : len), buf);
+			}
 			t_last = now_ns();
 			if (n++ == 0)
 				t_first = t_last;
-		}
+		} else if (B.errors < 3 && getenv("CHATSEC_BENCH_DEBUG") != NULL)
+			fprintf(stderr, "agent-rx: %.*s\n", (int)len, buf);
 		agent_consume(buf, len, &have);
 	}
 	close(fd);
-	printf("BENCH scenario=agent-rx messages=%" PRIu64 " span_s=%.3f "
-	    "msgs_per_s=%.0f errors=%" PRIu64 "\n", n,
+	printf("BENCH scenario=agent-rx expected=%u messages=%" PRIu64
+	    " span_s=%.3f "
+	    "msgs_per_s=%.0f errors=%" PRIu64 "\n", B.count, n,
 	    (double)(t_last - t_first) / 1e9, n > 1 ? (double)(n - 1) /
 	    ((double)(t_last - t_first) / 1e9) : 0, B.errors);
+}
+
+/* agent-tx: COUNT sends of SIZE bytes of text, WINDOW in flight. */
+static void
+bench_run_agent_tx(void)
+{
+	static char	 buf[1 << 20];
+	char		 req[BENCH_BODY_MAX + 256], text[BENCH_BODY_MAX + 1];
+	size_t		 have = 0, len;
+	unsigned int	 sent = 0, done = 0;
+	uint64_t	 t0;
+	int		 fd = agent_connect();
+
+	memset(text, 'x', B.size);
+	text[B.size] = '\0';
+	t0 = now_ns();
+	while (done < B.count) {
+		while (sent < B.count && sent - done < B.window) {
+			snprintf(req, sizeof req, "{\"jsonrpc\":\"2.0\",\"id\":%u,"
+			    "\"method\":\"send\",\"params\":{\"to\":\"%s\","
+			    "\"text\":\"%s\"}}\n", sent + 1, B.room, text);
+			agent_write(fd, req);
+			sent++;
+		}
+		len = agent_line(fd, buf, sizeof buf, &have);
+		if (memmem(buf, len, "\"error\"", 7) != NULL) {
+			if (B.errors++ == 0)
+				fprintf(stderr, "chatsec-bench: %.*s\n",
+				    (int)(len > 300 ? 300 : len), buf);
+			done++;
+		} else if (memmem(buf, len, "\"result\"", 8) != NULL)
+			done++;
+		agent_consume(buf, len, &have);
+	}
+	close(fd);
+	printf("BENCH scenario=agent-tx messages=%u size=%u window=%u "
+	    "msgs_per_s=%.0f errors=%" PRIu64 "\n", B.count, B.size, B.window,
+	    B.count / ((double)(now_ns() - t0) / 1e9), B.errors);
 }
 
 /* ---- main ------------------------------------------------------------ */
@@ -1332,7 +1403,7 @@ usage(void)
 {
 	fprintf(stderr,
 "usage: chatsec-bench -s SCENARIO [-p PORT] [-H HOST] [-t TOKENS] [options]\n"
-"scenarios: fanout rate idle backlog storm agent-rtt agent-rx\n"
+"scenarios: fanout rate idle backlog storm agent-rtt agent-tx agent-rx\n"
 "  -p, --port PORT        server port (127.0.0.1 unless -H)\n"
 "  -t, --tokens FILE      accounts from chatsecd --create-accounts\n"
 "  -P, --server-pid PID   read the server's CPU and RSS from /proc\n"
@@ -1450,6 +1521,10 @@ main(int argc, char **argv)
 	if (strcmp(B.scenario, "agent-rtt") == 0) {
 		bench_run_agent_rtt();
 		return (0);
+	}
+	if (strcmp(B.scenario, "agent-tx") == 0) {
+		bench_run_agent_tx();
+		return (B.errors != 0);
 	}
 	if (strcmp(B.scenario, "agent-rx") == 0) {
 		bench_run_agent_rx();
