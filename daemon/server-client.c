@@ -33,6 +33,7 @@
 
 #define CLIENT_CLOSE_GRACE	5000	/* ms to flush a last reply */
 #define CLIENT_READ_MAX		(2 * CS_WIRE_FRAME_MAX)
+#define CLIENT_WRITE_CHUNK	16384	/* one TLS record of events */
 
 enum client_deadline {
 	CLIENT_DL_NONE,
@@ -464,15 +465,31 @@ client_send(struct client *c, struct json_object *obj)
 	json_object_put(obj);
 }
 
-/* Bus callback: append a shared event frame to a synced connection. */
+/*
+ * Bus callback: append a shared event frame to a synced connection.
+ *
+ * The TLS bufferevent writes only when the loop next finds the socket
+ * writable, so everything delivered to a connection in one loop turn goes
+ * out together; but it makes one TLS record (and one write(2)) per
+ * evbuffer chain.  Small frames are therefore copied (bus.c) into one
+ * chain of CLIENT_WRITE_CHUNK bytes reserved when the queue was empty: a
+ * burst of messages to a recipient costs one record and one system call,
+ * not one each (0.13 M against several M deliveries per CPU-second in
+ * the fan-out benchmark; doc/performance.md).
+ */
 static void
 client_deliver(void *arg, struct bus_frame *f)
 {
 	struct client	*c = arg;
+	struct evbuffer	*out;
 
 	if (c->state != CLIENT_READY)
 		return;
-	if (bus_frame_append(f, bufferevent_get_output(c->bev)) != 0) {
+	out = bufferevent_get_output(c->bev);
+	if (evbuffer_get_length(out) == 0 &&
+	    bus_frame_len(f) < CLIENT_WRITE_CHUNK)
+		evbuffer_expand(out, CLIENT_WRITE_CHUNK);
+	if (bus_frame_append(f, out) != 0) {
 		client_close(c, "out of memory");
 		return;
 	}
