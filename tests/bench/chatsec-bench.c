@@ -192,6 +192,7 @@ struct bench {
 	unsigned int	 offset;
 	int		 sync;
 	int		 quick;
+	unsigned int	 connect_max;	/* handshakes in progress at once */
 	int		 agent_idle_ok;	/* a read timeout ends agent-rx */
 
 	/* run */
@@ -483,7 +484,7 @@ conn_pump(void)
 {
 	struct conn	*c;
 
-	while (B.next_connect < B.nconns && B.connecting < BENCH_CONNECT_MAX) {
+	while (B.next_connect < B.nconns && B.connecting < B.connect_max) {
 		c = B.conns[B.next_connect++];
 		B.connecting++;
 		c->t_start = now_ns();
@@ -696,8 +697,11 @@ conn_line_irc(struct conn *c, const char *line, size_t len)
 		conn_ready(c);
 		return;
 	}
-	if ((size_t)(end - p) > 4 && (p[0] == '4' || p[0] == '5') &&
-	    p[3] == ' ') {
+	/* Refusals of NICK, USER or JOIN (not, e.g., 422 "no MOTD"). */
+	if ((size_t)(end - p) > 4 && p[3] == ' ' && (memcmp(p, "403", 3) == 0 ||
+	    memcmp(p, "405", 3) == 0 || memcmp(p, "432", 3) == 0 ||
+	    memcmp(p, "433", 3) == 0 || memcmp(p, "451", 3) == 0 ||
+	    memcmp(p, "465", 3) == 0 || (p[0] == '4' && p[1] == '7'))) {
 		snprintf(tok, sizeof tok, "IRC error %.40s", p);
 		if (c->state != CONN_READY)
 			conn_fail(c, tok);
@@ -1421,7 +1425,9 @@ usage(void)
 "      --sync / --no-sync sync after logging in (idle: no)\n"
 "      --room ROOM        chatsec room (#general)\n"
 "      --socket PATH      agent socket (agent-*)\n"
-"      --quick            tiny sizes: prove the tool works\n", BENCH_BODY_MAX);
+"      --connect-max N    handshakes in progress at once (%d)\n"
+"      --quick            tiny sizes: prove the tool works\n", BENCH_BODY_MAX,
+	    BENCH_CONNECT_MAX);
 	exit(2);
 }
 
@@ -1450,6 +1456,7 @@ main(int argc, char **argv)
 		{ "room", required_argument, NULL, 'R' },
 		{ "socket", required_argument, NULL, 'U' },
 		{ "quick", no_argument, NULL, 'q' },
+		{ "connect-max", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct rlimit	 rl;
@@ -1464,6 +1471,7 @@ main(int argc, char **argv)
 	B.window = 8;
 	B.size = 100;
 	B.logins = 200;
+	B.connect_max = BENCH_CONNECT_MAX;
 	while ((ch = getopt_long(argc, argv, "s:p:H:t:P:c:S:w:r:d:b:n:L:o:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
@@ -1488,6 +1496,7 @@ main(int argc, char **argv)
 		case 'R': B.room = optarg; break;
 		case 'U': B.socket = optarg; break;
 		case 'q': B.quick = 1; break;
+		case 'C': B.connect_max = (unsigned int)atol(optarg); break;
 		default: usage();
 		}
 	}

@@ -1,9 +1,10 @@
 #!/bin/bash
 # chatsec — run the benchmark scenarios and print a table.  Copyright (c) 2026 The chatsec authors.  ISC licence.
 #
-# usage: tests/bench/run-bench.sh [--quick] [--only LIST] [--server-cpu N]
-#            [--loadgen-cpu N] [--duration SECS] [--clients N] [--rate R]
-#            [--idle N] [--backlog N] [--logins N] [--storm-rate R]
+# usage: tests/bench/run-bench.sh [--quick] [--compare] [--only LIST]
+#            [--server-cpu N] [--loadgen-cpu N] [--duration SECS]
+#            [--clients N] [--rate R] [--idle N] [--backlog N] [--logins N]
+#            [--storm-rate R]
 #
 # Each scenario gets a fresh chatsecd on a temp data dir and a free
 # loopback port, its accounts made by `chatsecd --create-accounts` (one
@@ -11,7 +12,10 @@
 # (tests/bench/chatsec-bench) to another.  Prints the machine, the settings,
 # one row per scenario, and each scenario's machine-readable "BENCH ..."
 # line.  --quick uses tiny sizes and durations: it proves the tool works
-# (make check runs it) and its figures mean nothing.  See doc/performance.md.
+# (make check runs it) and its figures mean nothing.  --compare also runs
+# fanout, rate and idle against InspIRCd (installed from Debian if missing,
+# configured on 127.0.0.1 with TLS and raised flood limits) and prints both
+# side by side.  See doc/performance.md.
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 
@@ -19,6 +23,7 @@ BENCH=${CHATSEC_BENCH:-$top_builddir/tests/bench/chatsec-bench}
 [ -x "$BENCH" ] || fail "$BENCH is not built (make tests/bench/chatsec-bench)"
 
 QUICK=0
+COMPARE=0
 ONLY="fanout rate idle backlog storm agent"
 SERVER_CPU=0
 LOADGEN_CPU=1
@@ -45,7 +50,8 @@ while [ $# -gt 0 ]; do
 	--backlog) BACKLOG=$2; shift ;;
 	--logins) LOGINS=$2; shift ;;
 	--storm-rate) STORM_RATE=$2; shift ;;
-	-h|--help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--compare) COMPARE=1 ;;
+	-h|--help) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) fail "unknown option $1 (see --help)" ;;
 	esac
 	shift
@@ -122,6 +128,96 @@ get()
 
 q=()
 [ "$QUICK" = 0 ] || q=(--quick)
+
+# ---- InspIRCd, for --compare -------------------------------------------------
+IRC_PID=
+
+# irc_install: InspIRCd from Debian, if it is not there yet.
+irc_install()
+{
+	command -v inspircd >/dev/null && return 0
+	echo "run-bench: installing inspircd from Debian" >&2
+	local sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get -y -q install \
+		--no-install-recommends inspircd >>"$T/apt.log" 2>&1 ||
+		fail "cannot install inspircd (see $T/apt.log)"
+}
+
+# irc_start CLIENTS: InspIRCd on a free loopback port with TLS 1.3 (a
+# throwaway P-256 certificate), no flood limits, room for CLIENTS.
+irc_start()
+{
+	local dir=$T/inspircd i
+	mkdir -p "$dir"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$dir/key.pem" -out "$dir/cert.pem" -days 2 \
+		-subj /CN=127.0.0.1 2>>"$T/inspircd.log" || fail "openssl req failed"
+	PORT=$(pick_port)
+	cat >"$dir/inspircd.conf" <<-CONF
+	<config format="xml">
+	<server name="bench.invalid" description="chatsec bench" network="bench">
+	<admin name="bench" nick="bench" email="bench@bench.invalid">
+	<module name="ssl_gnutls">
+	<sslprofile name="bench" provider="gnutls" certfile="$dir/cert.pem" keyfile="$dir/key.pem" hash="sha256" priority="NORMAL:-VERS-ALL:+VERS-TLS1.3" requestclientcert="no">
+	<bind address="127.0.0.1" port="$PORT" type="clients" sslprofile="bench">
+	<connect name="bench" allow="*" timeout="120" pingfreq="600" sendq="67108864" softsendq="67108864" recvq="1048576" threshold="100000000" commandrate="1000000000" fakelag="off" localmax="1000000" globalmax="1000000" maxconnwarn="no" limit="1000000" useident="no" usednsbl="no" resolvehostnames="no">
+	<pid file="$dir/inspircd.pid">
+	<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="$dir/ircd.log">
+	<performance somaxconn="4096" softlimit="$(($1 + 1000))" clonesonconnect="no" quietbursts="yes">
+	<channels users="100" opers="100">
+	<dns timeout="1">
+	CONF
+	"${SERVER_PIN[@]}" inspircd --runasroot --nofork --config "$dir/inspircd.conf" \
+		</dev/null >>"$T/inspircd.log" 2>&1 &
+	IRC_PID=$!
+	lib_track "$IRC_PID"
+	for ((i = 0; i < 100; i++)); do
+		[ -z "$(ss -Htln "sport = :$PORT" 2>/dev/null)" ] || return 0
+		lib_alive "$IRC_PID" || fail "inspircd did not start: $(tail -n 5 "$T/inspircd.log")"
+		sleep 0.1
+	done
+	fail "inspircd did not listen on $PORT within 10 s"
+}
+
+irc_stop()
+{
+	lib_reap "$IRC_PID"
+	IRC_PID=
+}
+
+# irc_loadgen ARGS...: the load generator in IRC mode against InspIRCd.
+irc_loadgen()
+{
+	local out
+	out=$("${LOADGEN_PIN[@]}" "$BENCH" --irc -p "$PORT" -P "$IRC_PID" "$@" \
+		2>>"$T/loadgen.log") || { cat "$T/loadgen.log" >&2; fail "chatsec-bench --irc $* failed"; }
+	out=$(grep '^BENCH ' <<<"$out") || fail "chatsec-bench --irc $*: no BENCH line"
+	RESULTS+=("$out")
+	echo "$out" >&2
+}
+
+if [ "$COMPARE" = 1 ]; then
+	irc_install
+	IRC_VERSION=$(inspircd --version 2>/dev/null | head -n 1)
+	for s in $ONLY; do
+		case $s in
+		fanout)
+			irc_start "$CLIENTS"
+			irc_loadgen -s fanout -c "$CLIENTS" -S 10 -w 8 -d "$DURATION" ${q[@]+"${q[@]}"}
+			irc_stop ;;
+		rate)
+			irc_start "$RATE_CLIENTS"
+			irc_loadgen -s rate -c "$RATE_CLIENTS" -S 10 -r "$RATE" -d "$DURATION" ${q[@]+"${q[@]}"}
+			irc_stop ;;
+		idle)
+			# It completes registrations on a 1 s timer: many at once.
+			irc_start "$IDLE"
+			irc_loadgen -s idle -c "$IDLE" --connect-max 2000 ${q[@]+"${q[@]}"}
+			irc_stop ;;
+		esac
+	done
+fi
 
 for s in $ONLY; do
 	case $s in
@@ -226,3 +322,42 @@ for r in "${RESULTS[@]}"; do
 done
 echo
 printf '%s\n' "${RESULTS[@]}"
+
+# ---- side by side ------------------------------------------------------------
+if [ "$COMPARE" = 1 ]; then
+	# pair SCENARIO PROTO: the BENCH line of that run.
+	pair()
+	{
+		local r
+		for r in "${RESULTS[@]}"; do
+			if [ "$(get "$r" scenario)" = "$1" ] && [ "$(get "$r" proto)" = "$2" ]; then
+				echo "$r"
+				return 0
+			fi
+		done
+		echo ""
+	}
+	# row LABEL SCENARIO KEY: chatsecd's and InspIRCd's figure and the ratio.
+	row()
+	{
+		local a b
+		a=$(get "$(pair "$2" chatsec)" "$3")
+		b=$(get "$(pair "$2" irc)" "$3")
+		printf '%-44s %14s %14s %8s\n' "$1" "$a" "$b" \
+			"$(awk -v a="$a" -v b="$b" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }')"
+	}
+	echo
+	echo "chatsecd against ${IRC_VERSION:-InspIRCd} (same machine, same run, TLS 1.3; ratio = chatsecd / InspIRCd)"
+	printf '%-44s %14s %14s %8s\n' figure chatsecd InspIRCd ratio
+	row "fan-out: deliveries/s" fanout deliveries_per_s
+	row "fan-out: deliveries per server CPU-second" fanout deliveries_per_cpu_s
+	row "fan-out: p50 latency, ms" fanout p50_ms
+	row "fan-out: p99 latency, ms" fanout p99_ms
+	row "fixed rate: deliveries/s" rate deliveries_per_s
+	row "fixed rate: server CPU, %" rate server_cpu_pct
+	row "fixed rate: p50 latency, ms" rate p50_ms
+	row "fixed rate: p99 latency, ms" rate p99_ms
+	row "idle connections: server KiB each" idle rss_per_conn_kib
+	row "idle connections: server CPU ms each" idle cpu_per_conn_ms
+	echo "(chatsecd commits every message to disk before acking it; InspIRCd stores nothing.)"
+fi
