@@ -281,42 +281,45 @@ echo "chatsec benchmark  $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "settings: TLS 1.3 on loopback, $PINNING, open files $NOFILE$([ "$QUICK" = 1 ] && echo ', QUICK (figures meaningless)')"
 echo
-printf '%-10s %s\n' scenario figures
+printf '%-12s %s\n' scenario figures
 for r in "${RESULTS[@]}"; do
 	s=$(get "$r" scenario)
+	# Rows of the InspIRCd runs are marked as such.
+	l=$s
+	[ "$(get "$r" proto)" != irc ] || l="$s/irc"
 	case $s in
 	fanout)
-		printf '%-10s %s clients, %s senders x %s in flight, %s B, %s s: %s deliveries/s, %s per server CPU-second (server CPU %s %%); latency p50 %s / p99 %s / max %s ms\n' \
-			"$s" "$(get "$r" clients)" "$(get "$r" senders)" "$(get "$r" window)" \
+		printf '%-12s %s clients, %s senders x %s in flight, %s B, %s s: %s deliveries/s, %s per server CPU-second (server CPU %s %%); latency p50 %s / p99 %s / max %s ms\n' \
+			"$l" "$(get "$r" clients)" "$(get "$r" senders)" "$(get "$r" window)" \
 			"$(get "$r" size)" "$(get "$r" duration_s)" "$(get "$r" deliveries_per_s)" \
 			"$(get "$r" deliveries_per_cpu_s)" "$(get "$r" server_cpu_pct)" \
 			"$(get "$r" p50_ms)" "$(get "$r" p99_ms)" "$(get "$r" max_ms)" ;;
 	rate)
-		printf '%-10s %s clients, %s msg/s offered: %s deliveries/s, server CPU %s %%; latency p50 %s / p99 %s / max %s ms\n' \
-			"$s" "$(get "$r" clients)" "$(get "$r" offered_msgs_per_s)" \
+		printf '%-12s %s clients, %s msg/s offered: %s deliveries/s, server CPU %s %%; latency p50 %s / p99 %s / max %s ms\n' \
+			"$l" "$(get "$r" clients)" "$(get "$r" offered_msgs_per_s)" \
 			"$(get "$r" deliveries_per_s)" "$(get "$r" server_cpu_pct)" \
 			"$(get "$r" p50_ms)" "$(get "$r" p99_ms)" "$(get "$r" max_ms)" ;;
 	idle)
-		printf '%-10s %s idle logged-in TLS connections in %s s (%s/s): %s KiB server RSS each, %s ms server CPU each\n' \
-			"$s" "$(get "$r" connected)" "$(get "$r" connect_s)" "$(get "$r" conns_per_s)" \
+		printf '%-12s %s idle logged-in TLS connections in %s s (%s/s): %s KiB server RSS each, %s ms server CPU each\n' \
+			"$l" "$(get "$r" connected)" "$(get "$r" connect_s)" "$(get "$r" conns_per_s)" \
 			"$(get "$r" rss_per_conn_kib)" "$(get "$r" cpu_per_conn_ms)" ;;
 	backlog)
-		printf '%-10s %s messages stored at %s/s (acked = committed); delivered to the returning client in %s s (%s msg/s)\n' \
+		printf '%-12s %s messages stored at %s/s (acked = committed); delivered to the returning client in %s s (%s msg/s)\n' \
 			"$s" "$(get "$r" messages)" "$(get "$r" stored_msgs_per_s)" \
 			"$(get "$r" deliver_s)" "$(get "$r" delivered_msgs_per_s)" ;;
 	storm)
-		printf '%-10s %s real logins during %s msg/s to %s clients: %s logins/s (%s ok); chat p99 %s ms before, %s ms during (p50 %s / %s)\n' \
+		printf '%-12s %s real logins during %s msg/s to %s clients: %s logins/s (%s ok); chat p99 %s ms before, %s ms during (p50 %s / %s)\n' \
 			"$s" "$(get "$r" logins)" "$(get "$r" offered_msgs_per_s)" "$(get "$r" clients)" \
 			"$(get "$r" logins_per_s)" "$(get "$r" logins_ok)" "$(get "$r" base_p99_ms)" \
 			"$(get "$r" storm_p99_ms)" "$(get "$r" base_p50_ms)" "$(get "$r" storm_p50_ms)" ;;
 	agent-rtt)
-		printf '%-10s API round trip (status) on the Unix socket: p50 %s / p99 %s ms (%s requests/s)\n' \
+		printf '%-12s API round trip (status) on the Unix socket: p50 %s / p99 %s ms (%s requests/s)\n' \
 			agent "$(get "$r" p50_ms)" "$(get "$r" p99_ms)" "$(get "$r" requests_per_s)" ;;
 	agent-tx)
-		printf '%-10s sends sealed and stored: %s msg/s (%s in flight)\n' \
+		printf '%-12s sends sealed and stored: %s msg/s (%s in flight)\n' \
 			agent "$(get "$r" msgs_per_s)" "$(get "$r" window)" ;;
 	agent-rx)
-		printf '%-10s messages opened, verified and delivered to a subscriber: %s msg/s (%s of %s sent arrived, %s undecryptable)\n' \
+		printf '%-12s messages opened, verified and delivered to a subscriber: %s msg/s (%s of %s sent arrived, %s undecryptable)\n' \
 			agent "$(get "$r" msgs_per_s)" "$(get "$r" messages)" "$(get "$r" expected)" "$(get "$r" errors)" ;;
 	esac
 done
