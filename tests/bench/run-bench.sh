@@ -168,8 +168,9 @@ irc_start()
 	<channels users="100" opers="100">
 	<dns timeout="1">
 	CONF
-	"${SERVER_PIN[@]}" inspircd --runasroot --nofork --config "$dir/inspircd.conf" \
-		</dev/null >>"$T/inspircd.log" 2>&1 &
+	# No core files in the caller's directory (3.15 may crash on SIGTERM).
+	(ulimit -c 0; cd "$dir" && exec "${SERVER_PIN[@]}" inspircd --runasroot --nofork \
+		--config "$dir/inspircd.conf" </dev/null >>"$T/inspircd.log" 2>&1) &
 	IRC_PID=$!
 	lib_track "$IRC_PID"
 	for ((i = 0; i < 100; i++)); do
