@@ -4,6 +4,9 @@
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -71,6 +74,7 @@ TAILQ_HEAD(onlines, online);
 static struct clients	 client_list = TAILQ_HEAD_INITIALIZER(client_list);
 static struct clients	 client_dead = TAILQ_HEAD_INITIALIZER(client_dead);
 static struct event	*client_reaper;
+static struct event	*client_trimmer;
 static uint64_t		 client_next_id = 1;
 static unsigned int	 client_n;
 
@@ -651,6 +655,35 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	client_process_input(c);
 }
 
+/*
+ * A TLS handshake leaves tens of KiB of freed heap behind (key exchange,
+ * certificate, record buffers); after a burst of them glibc keeps it
+ * mapped.  Give it back to the system once a second while handshakes come
+ * in: it is most of the gap between an idle connection's RSS and
+ * OpenSSL's own floor (doc/performance.md).
+ */
+static void
+client_trim(evutil_socket_t fd, short events, void *arg)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+/* Arm the trim timer unless it is armed already. */
+static void
+client_trim_soon(void)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	if (client_trimmer == NULL &&
+	    (client_trimmer = evtimer_new(server_base, client_trim, NULL)) ==
+	    NULL)
+		FATALX("evtimer_new");
+	if (!evtimer_pending(client_trimmer, NULL))
+		evtimer_add(client_trimmer, &tv);
+}
+
 /* Event callback: handshake done, end of stream, or an error. */
 static void
 client_event_cb(struct bufferevent *bev, short events, void *arg)
@@ -662,6 +695,7 @@ client_event_cb(struct bufferevent *bev, short events, void *arg)
 		audit_log("connect", NULL, client_addr(c),
 		    tls_describe(bev, buf, sizeof buf));
 		client_enter_state(c, CLIENT_GREETING);
+		client_trim_soon();
 		return;
 	}
 	if (c->state == CLIENT_HANDSHAKE) {
@@ -724,4 +758,7 @@ client_close_all(void)
 	if (client_reaper != NULL)
 		event_free(client_reaper);
 	client_reaper = NULL;
+	if (client_trimmer != NULL)
+		event_free(client_trimmer);
+	client_trimmer = NULL;
 }
