@@ -242,6 +242,10 @@ void	 auth_cmd_register_confirm(struct client *, struct rpc_req *);
 void	 auth_cmd_login(struct client *, struct rpc_req *);
 void	 auth_cmd_resume(struct client *, struct rpc_req *);
 void	 auth_cmd_logout(struct client *, struct rpc_req *);
+void	 auth_touch(const uint8_t *token_hash);
+size_t	 auth_touch_pending(void);
+int	 auth_touch_flush(struct store *);
+void	 auth_touch_clear(void);
 
 /* ---- server-hash.c --------------------------------------------------- */
 enum hash_op {

@@ -315,7 +315,7 @@ client_free(struct client *c)
 	bus_unsubscribe(c->sub);
 	online_release(c->online);
 	if (c->has_token)
-		store_session_touch(server_store, c->token_hash, clock_now());
+		auth_touch(c->token_hash);
 	auth_client_free(c);
 	listen_peer_release(c->peer);
 	event_free(c->timer);
