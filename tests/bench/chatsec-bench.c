@@ -166,7 +166,6 @@ struct conn {
 	uint64_t	 next_id;
 	int64_t		 sync_since;	/* -1: the stored cursor */
 	uint64_t	 synced_msgs;
-	uint64_t	 t_start;	/* ns */
 	char		 b64tail[(BENCH_BODY_MAX + 2) / 3 * 4 + 1];
 };
 
@@ -224,11 +223,9 @@ struct bench {
 	struct event	*tick;
 	struct event	*stop_ev;
 	/* storm */
-	unsigned int	 storm_first;
 	unsigned int	 storm_done;
 	unsigned int	 storm_failed;
 	uint64_t	 storm_t0, storm_t1;
-	uint64_t	 base_delivered;
 	/* backlog */
 	struct conn	*backlog_rx;
 	uint64_t	 backlog_t0, backlog_t1;
@@ -487,7 +484,6 @@ conn_pump(void)
 	while (B.next_connect < B.nconns && B.connecting < B.connect_max) {
 		c = B.conns[B.next_connect++];
 		B.connecting++;
-		c->t_start = now_ns();
 		if (bufferevent_socket_connect(c->bev,
 		    (struct sockaddr *)&B.sin, sizeof B.sin) != 0)
 			conn_fail(c, "connect failed");
@@ -1164,7 +1160,6 @@ bench_run_storm(void)
 	while (B.next_connect < B.nconns) {
 		struct conn	*c = B.conns[B.next_connect++];
 
-		c->t_start = now_ns();
 		if (bufferevent_socket_connect(c->bev,
 		    (struct sockaddr *)&B.sin, sizeof B.sin) != 0)
 			conn_fail(c, "connect failed");
@@ -1350,8 +1345,7 @@ bench_run_agent_rx(void)
 			t_last = now_ns();
 			if (n++ == 0)
 				t_first = t_last;
-		} else if (B.errors < 3 && getenv("CHATSEC_BENCH_DEBUG") != NULL)
-			fprintf(stderr, "agent-rx: %.*s\n", (int)len, buf);
+		}
 		agent_consume(buf, len, &have);
 	}
 	close(fd);
