@@ -59,6 +59,7 @@ static const struct audit_kind audit_kinds[] = {
 	{ "admin-revoke-sessions", 1 },
 	{ "admin-grant",	1 },	/* offline, written by admin_offline() */
 	{ "admin-revoke",	1 },
+	{ "accounts-create",	1 },	/* offline, chatsecd --create-accounts */
 };
 
 struct audit_row {

@@ -23,7 +23,10 @@
  * the last evbuffer to drain them frees the frame.
  */
 
-#define BUS_COPY_MAX	256	/* frames this small are copied, not shared */
+/* Frames this small are copied, so that a connection's pending events sit
+ * in one buffer chain and go out as one TLS record (server-client.c);
+ * larger ones are shared by reference. */
+#define BUS_COPY_MAX	4096
 
 struct bus_frame {
 	unsigned int	 refs;

@@ -123,6 +123,19 @@ const struct opt_entry opt_table[] = {
 	  NULL, "NAME",
 	  "take server admin away from account NAME and exit (the server must "
 	  "be stopped)" },
+	{ "create_accounts", 0, OPT_INT, OPT_CLI, OFF(create_accounts),
+	  0, 1, 1000000, NULL, "N",
+	  "benchmarks: create accounts PREFIX1 .. PREFIXN sharing one password "
+	  "hash, write a session token and TOTP secret per account to the "
+	  "--tokens file, and exit (the server must be stopped)" },
+	{ "account_prefix", 0, OPT_STR, OPT_CLI, OFF(account_prefix), 0, 0, 0,
+	  "bench", "PREFIX", "name prefix for --create-accounts" },
+	{ "password_file", 0, OPT_STR, OPT_CLI, OFF(password_file), 0, 0, 0,
+	  NULL, "FILE", "file whose first line is the password for "
+	  "--create-accounts" },
+	{ "tokens", 0, OPT_STR, OPT_CLI, OFF(tokens), 0, 0, 0, NULL, "FILE",
+	  "file (made anew, mode 0600) --create-accounts writes \"NAME TOKEN "
+	  "TOTP_SECRET\" lines to" },
 	{ "dump_frames", 0, OPT_STR, OPT_CLI, OFF(dump_frames), 0, 0, 0,
 	  NULL, "FILE",
 	  "debugging aid: append every frame received from a logged-in "
@@ -519,6 +532,15 @@ main(int argc, char **argv)
 		server_lock();
 		i = (size_t)admin_offline(server_cfg.admin_grant,
 		    server_cfg.admin_revoke);
+		config_free(&server_cfg);
+		return ((int)i);
+	}
+
+	if (server_cfg.create_accounts > 0) {
+		server_lock();
+		i = (size_t)accounts_offline_create(server_cfg.create_accounts,
+		    server_cfg.account_prefix, server_cfg.password_file,
+		    server_cfg.tokens);
 		config_free(&server_cfg);
 		return ((int)i);
 	}

@@ -102,6 +102,10 @@ struct server_config {
 	char		*admin_grant;		/* offline admin commands */
 	char		*admin_revoke;
 	char		*dump_frames;		/* debugging: received frames */
+	long long	 create_accounts;	/* offline: bulk accounts */
+	char		*account_prefix;
+	char		*password_file;
+	char		*tokens;
 };
 
 extern const struct opt_entry	 opt_table[];
@@ -240,6 +244,10 @@ void	 auth_cmd_register_confirm(struct client *, struct rpc_req *);
 void	 auth_cmd_login(struct client *, struct rpc_req *);
 void	 auth_cmd_resume(struct client *, struct rpc_req *);
 void	 auth_cmd_logout(struct client *, struct rpc_req *);
+void	 auth_touch(const uint8_t *token_hash);
+size_t	 auth_touch_pending(void);
+int	 auth_touch_flush(struct store *);
+void	 auth_touch_clear(void);
 
 /* ---- server-hash.c --------------------------------------------------- */
 enum hash_op {
@@ -376,6 +384,10 @@ void	 admin_cmd_disable(struct client *, struct rpc_req *);
 void	 admin_cmd_enable(struct client *, struct rpc_req *);
 void	 admin_cmd_revoke_sessions(struct client *, struct rpc_req *);
 void	 admin_cmd_audit(struct client *, struct rpc_req *);
+
+/* ---- server-accounts.c ---------------------------------------------- */
+int	 accounts_offline_create(long long n, const char *prefix,
+	    const char *pwfile, const char *tokens);
 
 /* ---- server-keys.c --------------------------------------------------- */
 void	 keys_cmd_publish(struct client *, struct rpc_req *);

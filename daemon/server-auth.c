@@ -56,6 +56,60 @@ struct auth_pending {
 
 static char	*auth_dummy_hash;
 
+/*
+ * Session "last used" updates wait for the message batch's transaction
+ * (like audit rows): a burst of resumes or disconnects costs one commit per
+ * loop turn, not one synchronous commit each.  Losing one in a crash only
+ * makes a session look idle a little longer than it was.
+ */
+#define AUTH_TOUCH_MAX	1024	/* queued before a forced commit */
+static uint8_t		 auth_touch_q[AUTH_TOUCH_MAX][SEC_TOKEN_HASH_LEN];
+static size_t		 auth_ntouch;
+
+/* Queue a session's last-used update for the next group commit. */
+void
+auth_touch(const uint8_t *hash)
+{
+	if (auth_ntouch == AUTH_TOUCH_MAX)
+		msg_flush();
+	if (auth_ntouch == AUTH_TOUCH_MAX) {
+		/* The flush failed and kept nothing: write this one now. */
+		store_session_touch(server_store, hash, clock_now());
+		return;
+	}
+	memcpy(auth_touch_q[auth_ntouch++], hash, SEC_TOKEN_HASH_LEN);
+	msg_schedule();
+}
+
+/* Updates queued. */
+size_t
+auth_touch_pending(void)
+{
+	return (auth_ntouch);
+}
+
+/* Write the queued updates (inside the caller's transaction). */
+int
+auth_touch_flush(struct store *st)
+{
+	int64_t	 now = clock_now();
+	size_t	 i;
+
+	for (i = 0; i < auth_ntouch; i++) {
+		if (store_session_touch(st, auth_touch_q[i], now) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* Forget the queue (written or not). */
+void
+auth_touch_clear(void)
+{
+	sec_wipe(auth_touch_q, auth_ntouch * SEC_TOKEN_HASH_LEN);
+	auth_ntouch = 0;
+}
+
 /* Make the dummy hash unknown users are checked against. */
 int
 auth_init(void)
@@ -570,8 +624,7 @@ auth_cmd_resume(struct client *c, struct rpc_req *req)
 		reason = rc != 0 ? "account gone" : "account disabled";
 		goto fail;
 	}
-	if (store_session_touch(server_store, hash, now) != 0)
-		goto internal;
+	auth_touch(hash);
 
 	audit_log("resume", a.name, client_addr(c), NULL);
 	auth_reg_free(c->reg);

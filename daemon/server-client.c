@@ -4,6 +4,9 @@
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -34,6 +37,7 @@
 
 #define CLIENT_CLOSE_GRACE	5000	/* ms to flush a last reply */
 #define CLIENT_READ_MAX		(2 * CS_WIRE_FRAME_MAX)
+#define CLIENT_WRITE_CHUNK	16384	/* one TLS record of events */
 
 enum client_deadline {
 	CLIENT_DL_NONE,
@@ -71,6 +75,7 @@ TAILQ_HEAD(onlines, online);
 static struct clients	 client_list = TAILQ_HEAD_INITIALIZER(client_list);
 static struct clients	 client_dead = TAILQ_HEAD_INITIALIZER(client_dead);
 static struct event	*client_reaper;
+static struct event	*client_trimmer;
 static uint64_t		 client_next_id = 1;
 static unsigned int	 client_n;
 
@@ -311,7 +316,7 @@ client_free(struct client *c)
 	bus_unsubscribe(c->sub);
 	online_release(c->online);
 	if (c->has_token)
-		store_session_touch(server_store, c->token_hash, clock_now());
+		auth_touch(c->token_hash);
 	auth_client_free(c);
 	listen_peer_release(c->peer);
 	event_free(c->timer);
@@ -465,15 +470,31 @@ client_send(struct client *c, struct json_object *obj)
 	json_object_put(obj);
 }
 
-/* Bus callback: append a shared event frame to a synced connection. */
+/*
+ * Bus callback: append a shared event frame to a synced connection.
+ *
+ * The TLS bufferevent writes only when the loop next finds the socket
+ * writable, so everything delivered to a connection in one loop turn goes
+ * out together; but it makes one TLS record (and one write(2)) per
+ * evbuffer chain.  Small frames are therefore copied (bus.c) into one
+ * chain of CLIENT_WRITE_CHUNK bytes reserved when the queue was empty: a
+ * burst of messages to a recipient costs one record and one system call,
+ * not one each (0.13 M against several M deliveries per CPU-second in
+ * the fan-out benchmark; doc/performance.md).
+ */
 static void
 client_deliver(void *arg, struct bus_frame *f)
 {
 	struct client	*c = arg;
+	struct evbuffer	*out;
 
 	if (c->state != CLIENT_READY)
 		return;
-	if (bus_frame_append(f, bufferevent_get_output(c->bev)) != 0) {
+	out = bufferevent_get_output(c->bev);
+	if (evbuffer_get_length(out) == 0 &&
+	    bus_frame_len(f) < CLIENT_WRITE_CHUNK)
+		evbuffer_expand(out, CLIENT_WRITE_CHUNK);
+	if (bus_frame_append(f, out) != 0) {
 		client_close(c, "out of memory");
 		return;
 	}
@@ -639,6 +660,35 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	client_process_input(c);
 }
 
+/*
+ * A TLS handshake leaves tens of KiB of freed heap behind (key exchange,
+ * certificate, record buffers); after a burst of them glibc keeps it
+ * mapped.  Give it back to the system once a second while handshakes come
+ * in: it is most of the gap between an idle connection's RSS and
+ * OpenSSL's own floor (doc/performance.md).
+ */
+static void
+client_trim(evutil_socket_t fd, short events, void *arg)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+/* Arm the trim timer unless it is armed already. */
+static void
+client_trim_soon(void)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	if (client_trimmer == NULL &&
+	    (client_trimmer = evtimer_new(server_base, client_trim, NULL)) ==
+	    NULL)
+		FATALX("evtimer_new");
+	if (!evtimer_pending(client_trimmer, NULL))
+		evtimer_add(client_trimmer, &tv);
+}
+
 /* Event callback: handshake done, end of stream, or an error. */
 static void
 client_event_cb(struct bufferevent *bev, short events, void *arg)
@@ -650,6 +700,7 @@ client_event_cb(struct bufferevent *bev, short events, void *arg)
 		audit_log("connect", NULL, client_addr(c),
 		    tls_describe(bev, buf, sizeof buf));
 		client_enter_state(c, CLIENT_GREETING);
+		client_trim_soon();
 		return;
 	}
 	if (c->state == CLIENT_HANDSHAKE) {
@@ -713,4 +764,7 @@ client_close_all(void)
 	if (client_reaper != NULL)
 		event_free(client_reaper);
 	client_reaper = NULL;
+	if (client_trimmer != NULL)
+		event_free(client_trimmer);
+	client_trimmer = NULL;
 }

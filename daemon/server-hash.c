@@ -1,6 +1,9 @@
 /* chatsec — chatsecd password hashing pool.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
 #include "config.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -105,6 +108,16 @@ hash_worker(void *arg)
 	struct hash_job	*job;
 	ssize_t		 n;
 
+#ifdef SYS_gettid
+	/*
+	 * Hash at the lowest priority: the event loop (this thread's sibling)
+	 * wins the CPU whenever both want it, so a login storm takes idle CPU
+	 * and does not delay chat traffic; logins wait instead.  On Linux a
+	 * nice value is per thread.
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) != 0)
+		log_debug("hash: setpriority: %s", strerror(errno));
+#endif
 	for (;;) {
 		pthread_mutex_lock(&hash_lock);
 		while (!hash_stopping && TAILQ_EMPTY(&hash_todo))

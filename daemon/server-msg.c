@@ -212,7 +212,8 @@ msg_flush(void)
 	int64_t			 ts;
 	int			 rc, failed = 0;
 
-	if (msg_flushing || (msg_nbatch == 0 && audit_pending() == 0))
+	if (msg_flushing || (msg_nbatch == 0 && audit_pending() == 0 &&
+	    auth_touch_pending() == 0))
 		return;
 	msg_flushing = 1;
 	TAILQ_CONCAT(&batch, &msg_batch, entry);
@@ -228,6 +229,8 @@ msg_flush(void)
 	else {
 		if (audit_flush(server_store) != 0)
 			log_warnx("msg: audit rows lost");
+		if (auth_touch_flush(server_store) != 0)
+			log_warnx("msg: session last-used times lost");
 		TAILQ_FOREACH(e, &batch, entry) {
 			memset(&sm, 0, sizeof sm);
 			sm.ts = ts;
@@ -264,6 +267,7 @@ msg_flush(void)
 			failed = 1;
 	}
 	audit_free();
+	auth_touch_clear();
 
 	if (failed)
 		msg_batch_fail(&batch);
@@ -306,7 +310,8 @@ msg_flush(void)
 		msg_entry_free(e);
 	}
 	msg_flushing = 0;
-	if (msg_nbatch != 0 || audit_pending() != 0)
+	if (msg_nbatch != 0 || audit_pending() != 0 ||
+	    auth_touch_pending() != 0)
 		msg_schedule();
 }
 
