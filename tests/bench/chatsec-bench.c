@@ -34,6 +34,7 @@
 #include "clock.h"
 #include "frame.h"
 #include "proto.h"
+#include "sec.h"
 #include "totp.h"
 
 /*
@@ -266,10 +267,11 @@ now_ns(void)
 static double
 proc_cpu(pid_t pid)
 {
-	char		 path[64], buf[1024], *p;
+	char		 path[64], buf[1024], *p, *end;
 	FILE		*f;
 	unsigned long	 ut, st;
 	size_t		 n;
+	int		 field;
 
 	if (pid <= 0)
 		return (-1);
@@ -279,10 +281,22 @@ proc_cpu(pid_t pid)
 	n = fread(buf, 1, sizeof buf - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	/* After the command name in parentheses: state is field 3. */
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &ut, &st) != 2)
+	/*
+	 * After the command name in parentheses comes field 3 (state);
+	 * utime and stime are fields 14 and 15.
+	 */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return (-1);
+	p++;
+	for (field = 3; field < 14 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL)
+		return (-1);
+	ut = strtoul(p + 1, &end, 10);
+	if (*end != ' ')
+		return (-1);
+	st = strtoul(end + 1, &end, 10);
+	if (*end != ' ' && *end != '\0')
 		return (-1);
 	return ((double)(ut + st) / (double)sysconf(_SC_CLK_TCK));
 }
@@ -312,8 +326,10 @@ proc_rss_kib(pid_t pid)
 	if ((f = fopen(path, "r")) == NULL)
 		return (-1);
 	while (fgets(line, sizeof line, f) != NULL) {
-		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+		if (strncmp(line, "VmRSS:", 6) == 0) {
+			kib = strtol(line + 6, NULL, 10);
 			break;
+		}
 	}
 	fclose(f);
 	return (kib);
@@ -348,59 +364,28 @@ accounts_load(const char *path)
 	fclose(f);
 }
 
-static const char b64chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Standard base64 with padding of len bytes into out (NUL-terminated). */
-static void
-b64_encode(const uint8_t *in, size_t len, char *out)
+/* A number option: all of s, within [min, max], or die. */
+static double
+opt_num(int opt, const char *s, double min, double max)
 {
-	size_t		 i;
-	uint32_t	 v;
+	char	*end;
+	double	 v;
 
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		*out++ = b64chars[v >> 18];
-		*out++ = b64chars[(v >> 12) & 63];
-		*out++ = b64chars[(v >> 6) & 63];
-		*out++ = b64chars[v & 63];
-	}
-	if (i < len) {
-		v = (uint32_t)in[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)in[i + 1] << 8;
-		*out++ = b64chars[v >> 18];
-		*out++ = b64chars[(v >> 12) & 63];
-		*out++ = i + 1 < len ? b64chars[(v >> 6) & 63] : '=';
-		*out++ = '=';
-	}
-	*out = '\0';
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
+		die("-%c %s: expected a number from %g to %g", opt, s, min, max);
+	return (v);
 }
 
 /* Decode the send time from the first 12 base64 characters of a body. */
 static int
 b64_stamp(const char *p, size_t len, uint64_t *ts)
 {
-	uint8_t		 out[9];
-	uint32_t	 v;
-	const char	*c;
-	size_t		 i, j;
-	int		 k;
+	uint8_t	 out[9];
 
-	if (len < 12)
+	if (len < 12 || sec_b64_decode(p, 12, out, sizeof out) != 9)
 		return (-1);
-	for (i = 0, j = 0; i < 12; i += 4) {
-		v = 0;
-		for (k = 0; k < 4; k++) {
-			if ((c = strchr(b64chars, p[i + k])) == NULL ||
-			    p[i + k] == '\0')
-				return (-1);
-			v = v << 6 | (uint32_t)(c - b64chars);
-		}
-		out[j++] = (uint8_t)(v >> 16);
-		out[j++] = (uint8_t)(v >> 8);
-		out[j++] = (uint8_t)v;
-	}
 	memcpy(ts, out, sizeof *ts);
 	return (0);
 }
@@ -796,7 +781,8 @@ conn_start(unsigned int idx, int sender, int login, int sync)
 	if (sender) {
 		for (i = 0; i < B.size; i++)
 			body[i] = (uint8_t)(idx * 31 + i * 7);
-		b64_encode(body + 9, B.size - 9, c->b64tail);
+		sec_b64_encode(body + 9, B.size - 9, c->b64tail,
+		    sizeof c->b64tail);
 	}
 	if ((ssl = SSL_new(B.ssl_ctx)) == NULL)
 		die("SSL_new");
@@ -826,7 +812,7 @@ conn_send_msg(struct conn *c)
 		return;
 	memcpy(head, &t, sizeof t);
 	head[8] = (uint8_t)c->seq;
-	b64_encode(head, sizeof head, b64);
+	sec_b64_encode(head, sizeof head, b64, sizeof b64);
 	out = bufferevent_get_output(c->bev);
 	if (B.proto == PROTO_IRC)
 		evbuffer_add_printf(out, "PRIVMSG %s :%s%s\r\nPING :%" PRIu64
@@ -1202,7 +1188,7 @@ agent_connect(void)
 	sun.sun_family = AF_UNIX;
 	if (B.socket == NULL || strlen(B.socket) >= sizeof sun.sun_path)
 		die("agent scenarios need --socket PATH");
-	strcpy(sun.sun_path, B.socket);
+	memcpy(sun.sun_path, B.socket, strlen(B.socket) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
 		die("%s: %s", B.socket, strerror(errno));
@@ -1459,6 +1445,8 @@ main(int argc, char **argv)
 	double		 rate = -1, duration = -1;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (sec_init() != 0)
+		die("libsodium initialisation failed");
 	B.host = "127.0.0.1";
 	B.room = CS_GENERAL;
 	B.senders = 10;
@@ -1470,27 +1458,27 @@ main(int argc, char **argv)
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's': B.scenario = optarg; break;
-		case 'p': B.port = atoi(optarg); break;
+		case 'p': B.port = (int)opt_num(ch, optarg, 1, 65535); break;
 		case 'H': B.host = optarg; break;
 		case 't': B.tokens = optarg; break;
-		case 'P': B.server_pid = (pid_t)atol(optarg); break;
+		case 'P': B.server_pid = (pid_t)opt_num(ch, optarg, 0, 4194304); break;
 		case 'I': B.proto = PROTO_IRC; break;
-		case 'c': clients = atol(optarg); break;
-		case 'S': B.senders = (unsigned int)atol(optarg); break;
-		case 'w': B.window = (unsigned int)atol(optarg); break;
-		case 'r': rate = atof(optarg); break;
-		case 'd': duration = atof(optarg); break;
-		case 'b': B.size = (unsigned int)atol(optarg); break;
-		case 'n': count = atol(optarg); break;
-		case 'L': B.logins = (unsigned int)atol(optarg); break;
+		case 'c': clients = (long)opt_num(ch, optarg, 1, 1000000); break;
+		case 'S': B.senders = (unsigned int)opt_num(ch, optarg, 0, 1000000); break;
+		case 'w': B.window = (unsigned int)opt_num(ch, optarg, 1, 100000); break;
+		case 'r': rate = opt_num(ch, optarg, 0, 1e9); break;
+		case 'd': duration = opt_num(ch, optarg, 0, 86400); break;
+		case 'b': B.size = (unsigned int)opt_num(ch, optarg, 0, 1e9); break;
+		case 'n': count = (long)opt_num(ch, optarg, 0, 1e9); break;
+		case 'L': B.logins = (unsigned int)opt_num(ch, optarg, 0, 1000000); break;
 		case 'W': B.password = optarg; break;
-		case 'o': B.offset = (unsigned int)atol(optarg); break;
+		case 'o': B.offset = (unsigned int)opt_num(ch, optarg, 0, 10000000); break;
 		case 'y': sync = 1; break;
 		case 'Y': sync = 0; break;
 		case 'R': B.room = optarg; break;
 		case 'U': B.socket = optarg; break;
 		case 'q': B.quick = 1; break;
-		case 'C': B.connect_max = (unsigned int)atol(optarg); break;
+		case 'C': B.connect_max = (unsigned int)opt_num(ch, optarg, 1, 1000000); break;
 		default: usage();
 		}
 	}
