@@ -879,11 +879,17 @@ link_on_presence(struct json_object *params)
 	events_emit("presence", NULL, ev);
 }
 
-/* A message notification from the server. */
+/*
+ * A message notification from the server.  Taken only when ready: while
+ * a sync is under way (a resync after a stalled message, say) the pages
+ * bring every message committed before each of them, so one pushed now is
+ * in a page too; delivering it first would move the cursor past the
+ * messages the sync is still to bring, and they would never be events.
+ */
 static void
 link_on_message(struct json_object *params)
 {
-	if (lnk.state != LINK_READY && lnk.state != LINK_SYNCING)
+	if (lnk.state != LINK_READY)
 		return;
 	link_deliver(params);
 }
