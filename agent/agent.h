@@ -279,6 +279,15 @@ int	 lstore_event_scan(int64_t since, int max_rows,
 int	 lstore_event_prune(int64_t upto);
 int	 lstore_event_expire(int64_t min_ts);
 
+/* files-save.c */
+#define FILES_NAME_MAX		200	/* bytes of a saved file's name */
+#define FILES_META_MAX		4096	/* bytes of a file message's JSON */
+void	 files_name_sanitize(const char *in, char *out, size_t outlen);
+int	 files_save_temp(const char *dir, char *tmp, size_t tmplen);
+int	 files_save_commit(int fd, const char *tmp, const char *dir,
+	     const char *name, char *path, size_t pathlen);
+void	 files_save_discard(int fd, const char *tmp);
+
 /* relogin.c */
 void	 relogin_init(void);
 void	 relogin_free(void);
