@@ -290,6 +290,29 @@ int	 lstore_event_scan(int64_t since, int max_rows,
 int	 lstore_event_prune(int64_t upto);
 int	 lstore_event_expire(int64_t min_ts);
 
+/* files.c */
+const char *files_type_guess(const char *name);
+int64_t	 files_chunks(int64_t size);
+unsigned int files_count(void);
+const char *files_send(struct api_pending *, const char *conv, int fd,
+	     int64_t size, const char *name, const char *type,
+	     const char *text);
+const char *files_fetch(struct api_pending *, int64_t msg_id,
+	     struct json_object *meta, const char *from, const char *dir,
+	     int fd, const char *tmp);
+void	 files_link_ready(void);
+int	 files_cancel(const char *id);
+struct json_object *files_list(void);
+void	 files_fail_all(const char *reason, const char *message);
+void	 files_init(void);
+void	 files_free_all(void);
+
+/* api-files.c */
+void	 api_file_send(struct api_pending *, struct json_object *);
+void	 api_file_fetch(struct api_pending *, struct json_object *);
+void	 api_file_transfers(struct api_pending *, struct json_object *);
+void	 api_file_cancel(struct api_pending *, struct json_object *);
+
 /* files-save.c */
 #define FILES_NAME_MAX		200	/* bytes of a saved file's name */
 #define FILES_META_MAX		4096	/* bytes of a file message's JSON */

@@ -409,18 +409,27 @@ msg_security_event(const struct agent_msg *m, const char *reason)
 }
 
 /*
- * Keep what fetching m's file needs (its sealed metadata, key included)
- * under "file:<id>", so file_fetch works on any file message seen.
+ * Keep what fetching m's file needs under "file:<id>": {from, conv, meta}
+ * with meta its sealed JSON (key included), so file_fetch works on any
+ * file message this agent has seen.
  */
 void
 msg_keep_file(const struct agent_msg *m)
 {
-	char	 key[32];
+	struct json_object	*o;
+	char			 key[32];
 
 	if (m->fmeta == NULL)
 		return;
 	snprintf(key, sizeof key, "file:%lld", (long long)m->id);
-	lstore_kv_set(key, m->fmeta);
+	o = json_object_new_object();
+	json_object_object_add(o, "from", json_object_new_string(m->from));
+	json_object_object_add(o, "conv", json_object_new_string(m->conv));
+	json_object_object_add(o, "meta", json_object_new_string(m->fmeta));
+	lstore_kv_set(key, json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN|JSON_C_TO_STRING_NOSLASHESCAPE));
+	agent_wipe_json(o);
+	json_object_put(o);
 }
 
 /*
