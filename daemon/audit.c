@@ -53,6 +53,7 @@ static const struct audit_kind audit_kinds[] = {
 	{ "room-deop",		1 },
 	{ "room-transfer",	1 },
 	{ "room-delete",	1 },
+	{ "message-delete",	1 },	/* someone else's message, by a moderator */
 	{ "admin-disable",	1 },	/* admin actions: account is the admin */
 	{ "admin-enable",	1 },
 	{ "admin-revoke-sessions", 1 },

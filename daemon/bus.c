@@ -234,7 +234,7 @@ bus_publish_message(const struct bus_msg *m)
 	size_t			 i;
 
 	f = bus_frame_new("message", msg_json(m->id, m->ts, m->from, m->to,
-	    m->cid, m->body, m->bodylen));
+	    m->cid, m->body, m->bodylen, m->file, m->deletes));
 	if (f == NULL)
 		return;
 	if (m->room_id != 0 && m->members == NULL)

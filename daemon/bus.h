@@ -30,6 +30,8 @@ struct bus_msg {
 	const char	*cid;
 	const uint8_t	*body;
 	size_t		 bodylen;
+	const char	*file;		/* the file it announces, or NULL */
+	int64_t		 deletes;	/* a deletion record: of this id */
 	/* A room message goes to these accounts; NULL: to every subscriber
 	 * (#general, which every account is in). */
 	const int64_t	*members;

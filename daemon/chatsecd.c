@@ -108,6 +108,13 @@ const struct opt_entry opt_table[] = {
 	  30, 1, 3650, NULL, "DAYS", "a session unused this long expires" },
 	{ "session_max_days", 0, OPT_INT, 0, OFF(session_max_days),
 	  90, 1, 3650, NULL, "DAYS", "a session this old expires" },
+	{ "max_file_size", 0, OPT_INT, 0, OFF(max_file_size),
+	  100LL * 1024 * 1024, 17, 1LL << 50, NULL, "BYTES",
+	  "largest file accepted, in bytes of ciphertext (what agents upload)" },
+	{ "file_quota", 0, OPT_INT, 0, OFF(file_quota),
+	  1024LL * 1024 * 1024, 17, 1LL << 50, NULL, "BYTES",
+	  "bytes of files one account may keep on the server, unfinished "
+	  "uploads included" },
 	{ "admin_grant", 0, OPT_STR, OPT_CLI, OFF(admin_grant), 0, 0, 0,
 	  NULL, "NAME",
 	  "make account NAME a server admin in the data directory's database "
@@ -443,12 +450,14 @@ server_signal(evutil_socket_t sig, short events, void *arg)
 	}
 }
 
-/* Periodic housekeeping: expired sessions and old failure counters. */
+/* Periodic housekeeping: expired sessions, old failure counters, stale
+ * uploads and unannounced files. */
 static void
 server_maintain(evutil_socket_t fd, short events, void *arg)
 {
 	limit_maintain();
 	auth_maintain();
+	files_maintain();
 }
 
 /* Install signal events; SIGPIPE is ignored (writes report EPIPE). */
@@ -547,6 +556,7 @@ main(int argc, char **argv)
 	msg_init();
 	limit_maintain();
 	auth_maintain();
+	files_maintain();
 	server_maintain_ev = event_new(server_base, -1, EV_PERSIST,
 	    server_maintain, NULL);
 	if (server_maintain_ev == NULL ||

@@ -97,6 +97,8 @@ struct server_config {
 	long long	 batch_max;
 	long long	 session_idle_days;
 	long long	 session_max_days;
+	long long	 max_file_size;		/* bytes of ciphertext per file */
+	long long	 file_quota;		/* bytes of files per account */
 	char		*admin_grant;		/* offline admin commands */
 	char		*admin_revoke;
 	char		*dump_frames;		/* debugging: received frames */
@@ -276,9 +278,24 @@ void	 msg_cmd_send(struct client *, struct rpc_req *);
 void	 msg_cmd_sync(struct client *, struct rpc_req *);
 void	 msg_cmd_history(struct client *, struct rpc_req *);
 void	 msg_cmd_who(struct client *, struct rpc_req *);
+void	 msg_cmd_delete(struct client *, struct rpc_req *);
+int	 msg_resolve(const char *conv, int64_t *room, int64_t *account,
+	    char *name, size_t namelen);
+/* A message, or a deletion record when deletes != 0 (no cid, no body);
+ * file: the file it announces, or NULL. */
 struct json_object *msg_json(int64_t id, int64_t ts, const char *from,
 	    const char *to, const char *cid, const uint8_t *body,
-	    size_t bodylen);
+	    size_t bodylen, const char *file, int64_t deletes);
+
+/* ---- server-files.c -------------------------------------------------- */
+void	 files_cmd_begin(struct client *, struct rpc_req *);
+void	 files_cmd_put(struct client *, struct rpc_req *);
+void	 files_cmd_end(struct client *, struct rpc_req *);
+void	 files_cmd_status(struct client *, struct rpc_req *);
+void	 files_cmd_get(struct client *, struct rpc_req *);
+int	 files_attachable(struct client *, const char *id, const char *cid,
+	    int64_t room, int64_t rcpt, char *msg, size_t msglen);
+void	 files_maintain(void);
 
 /* ---- server-rights.c ------------------------------------------------ */
 /*
@@ -304,6 +321,8 @@ enum right {
 	RIGHT_DEOP,
 	RIGHT_TRANSFER,
 	RIGHT_DELETE,
+	RIGHT_DELETE_MSG,	/* someone else's message in a room */
+	RIGHT_DELETE_DM,	/* the other party's message in a DM */
 	RIGHT_ADMIN,		/* server administration */
 	RIGHT_COUNT
 };

@@ -52,6 +52,34 @@ static const struct rpc_param cmd_send_params[] = {
 	{ "cid", RPC_STRING, RPC_REQUIRED, 1, CS_CID_MAX },
 	{ "body", RPC_STRING, RPC_REQUIRED, 0, CS_WIRE_FRAME_MAX },
 	{ "epoch", RPC_INT, 0, 0, INT64_MAX },
+	{ "file", RPC_STRING, 0, 1, 64 },
+	{ NULL }
+};
+static const struct rpc_param cmd_delete_params[] = {
+	{ "id", RPC_INT, RPC_REQUIRED, 1, INT64_MAX },
+	{ NULL }
+};
+/* Files (doc/files.md): ids are checked by the handlers (1062). */
+static const struct rpc_param cmd_file_begin_params[] = {
+	{ "to", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ "size", RPC_INT, RPC_REQUIRED, 17, INT64_MAX },
+	{ "chunks", RPC_INT, RPC_REQUIRED, 1, INT32_MAX },
+	{ NULL }
+};
+static const struct rpc_param cmd_file_put_params[] = {
+	{ "file", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ "seq", RPC_INT, RPC_REQUIRED, 0, INT32_MAX },
+	{ "data", RPC_STRING, RPC_REQUIRED, 1,
+	    (CS_FILE_CHUNK_MAX + 2) / 3 * 4 },
+	{ NULL }
+};
+static const struct rpc_param cmd_file_params[] = {
+	{ "file", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ NULL }
+};
+static const struct rpc_param cmd_file_get_params[] = {
+	{ "file", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ "seq", RPC_INT, RPC_REQUIRED, 0, INT32_MAX },
 	{ NULL }
 };
 static const struct rpc_param cmd_keys_publish_params[] = {
@@ -143,6 +171,12 @@ static const struct cmd_entry cmd_table[] = {
 	{ "sync", 0, cmd_sync_params, msg_cmd_sync },
 	{ "history", 0, cmd_history_params, msg_cmd_history },
 	{ "who", 0, cmd_none_params, msg_cmd_who },
+	{ "delete", 0, cmd_delete_params, msg_cmd_delete },
+	{ "file_begin", 0, cmd_file_begin_params, files_cmd_begin },
+	{ "file_put", 0, cmd_file_put_params, files_cmd_put },
+	{ "file_end", 0, cmd_file_params, files_cmd_end },
+	{ "file_status", 0, cmd_file_params, files_cmd_status },
+	{ "file_get", 0, cmd_file_get_params, files_cmd_get },
 	{ "keys_publish", 0, cmd_keys_publish_params, keys_cmd_publish },
 	{ "keys_get", 0, cmd_keys_get_params, keys_cmd_get },
 	{ "room_create", 0, cmd_room_create_params, rooms_cmd_create },

@@ -45,9 +45,11 @@ struct msg_entry {
 	char			 cid[CS_CID_MAX + 1];
 	uint8_t			*body;
 	size_t			 bodylen;
+	char			 file[STORE_FILE_ID_SIZE];	/* or "" */
 	int64_t			 msg_id;	/* set by the commit */
 	int64_t			 ts;
 	int			 dup;
+	int			 err;		/* refused by the commit */
 	TAILQ_ENTRY(msg_entry)	 entry;
 };
 TAILQ_HEAD(msg_entries, msg_entry);
@@ -111,27 +113,39 @@ msg_client_gone(struct client *c)
 	c->nsending = 0;
 }
 
-/* Build the JSON of one message (events, sync and history share it). */
+/*
+ * Build the JSON of one message (events, sync and history share it).  A
+ * deletion record (deletes != 0) has no cid and no body.
+ */
 struct json_object *
 msg_json(int64_t id, int64_t ts, const char *from, const char *to,
-    const char *cid, const uint8_t *body, size_t bodylen)
+    const char *cid, const uint8_t *body, size_t bodylen, const char *file,
+    int64_t deletes)
 {
 	struct json_object	*obj;
 	size_t			 b64len = sec_b64_len(bodylen);
 	char			*b64;
 
-	b64 = xmalloc(b64len);
-	if (sec_b64_encode(body, bodylen, b64, b64len) == NULL)
-		b64[0] = '\0';
 	obj = json_object_new_object();
 	json_object_object_add(obj, "id", json_object_new_int64(id));
 	json_object_object_add(obj, "ts", json_object_new_int64(ts));
 	json_object_object_add(obj, "from", json_object_new_string(from));
 	json_object_object_add(obj, "to", json_object_new_string(to));
+	if (deletes != 0) {
+		json_object_object_add(obj, "deletes",
+		    json_object_new_int64(deletes));
+		return (obj);
+	}
+	b64 = xmalloc(b64len);
+	if (sec_b64_encode(body, bodylen, b64, b64len) == NULL)
+		b64[0] = '\0';
 	json_object_object_add(obj, "cid", json_object_new_string(cid));
 	json_object_object_add(obj, "body",
 	    json_object_new_string_len(b64, (int)strlen(b64)));
 	free(b64);
+	if (file != NULL && file[0] != '\0')
+		json_object_object_add(obj, "file",
+		    json_object_new_string(file));
 	return (obj);
 }
 
@@ -140,7 +154,33 @@ static size_t
 msg_json_size(const struct store_msg *m)
 {
 	return (sec_b64_len(m->bodylen) + strlen(m->from) + strlen(m->to) +
-	    strlen(m->cid) + MSG_JSON_OVERHEAD);
+	    strlen(m->cid) + (m->file != NULL ? strlen(m->file) : 0) +
+	    MSG_JSON_OVERHEAD);
+}
+
+/*
+ * Push a committed message (or deletion record) to its readers: a room's
+ * members now, everyone for #general, a DM's two parties.
+ */
+static void
+msg_publish(struct bus_msg *bm)
+{
+	int64_t	*members = NULL;
+
+	bm->members = NULL;
+	bm->nmembers = 0;
+	if (bm->room_id != 0 && bm->room_id != STORE_GENERAL_ROOM) {
+		if (rooms_member_ids(bm->room_id, &members,
+		    &bm->nmembers) != 0) {
+			log_warnx("msg: members of room %lld unknown; message "
+			    "%lld not pushed", (long long)bm->room_id,
+			    (long long)bm->id);
+			return;
+		}
+		bm->members = members;
+	}
+	bus_publish_message(bm);
+	free(members);
 }
 
 /* Ack every entry of a failed batch with an internal error. */
@@ -169,7 +209,7 @@ msg_flush(void)
 	struct store_msg	 sm;
 	struct bus_msg		 bm;
 	struct json_object	*result;
-	int64_t			 ts, *members = NULL;
+	int64_t			 ts;
 	int			 rc, failed = 0;
 
 	if (msg_flushing || (msg_nbatch == 0 && audit_pending() == 0))
@@ -204,6 +244,19 @@ msg_flush(void)
 			e->msg_id = sm.id;
 			e->ts = rc == STORE_EXISTS ? sm.ts : ts;
 			e->dup = rc == STORE_EXISTS;
+			if (e->dup || e->file[0] == '\0')
+				continue;
+			/* Announce the file, or take the message back. */
+			rc = store_file_announce(server_store, e->file,
+			    e->sender_id, e->room_id, e->rcpt_id, e->msg_id);
+			if (rc == STORE_NOTFOUND) {
+				e->err = CS_ERR_FILE_ATTACH;
+				rc = store_msg_remove(server_store, e->msg_id);
+			}
+			if (rc == -1) {
+				failed = 1;
+				break;
+			}
 		}
 		if (failed)
 			store_rollback(server_store);
@@ -215,7 +268,12 @@ msg_flush(void)
 	if (failed)
 		msg_batch_fail(&batch);
 	TAILQ_FOREACH_SAFE(e, &batch, entry, e1) {
-		if (!failed && e->c != NULL) {
+		if (!failed && e->err != 0) {
+			if (e->c != NULL)
+				cmd_error(e->c, e->id, e->err, "the file is "
+				    "already announced by another message, "
+				    "or not yours to announce here", NULL);
+		} else if (!failed && e->c != NULL) {
 			result = json_object_new_object();
 			json_object_object_add(result, "id",
 			    json_object_new_int64(e->msg_id));
@@ -227,7 +285,8 @@ msg_flush(void)
 			    json_object_new_string(e->to));
 			cmd_reply(e->c, e->id, result);
 		}
-		if (!failed && !e->dup) {
+		if (!failed && !e->dup && e->err == 0) {
+			memset(&bm, 0, sizeof bm);
 			bm.id = e->msg_id;
 			bm.ts = e->ts;
 			bm.sender_id = e->sender_id;
@@ -238,22 +297,8 @@ msg_flush(void)
 			bm.cid = e->cid;
 			bm.body = e->body;
 			bm.bodylen = e->bodylen;
-			bm.members = NULL;
-			bm.nmembers = 0;
-			if (e->room_id != 0 && e->room_id != STORE_GENERAL_ROOM) {
-				if (rooms_member_ids(e->room_id, &members,
-				    &bm.nmembers) != 0)
-					log_warnx("msg: members of room %lld "
-					    "unknown; message %lld not pushed",
-					    (long long)e->room_id,
-					    (long long)e->msg_id);
-				bm.members = members;
-			}
-			if (bm.members != NULL ||
-			    e->room_id == STORE_GENERAL_ROOM || e->room_id == 0)
-				bus_publish_message(&bm);
-			free(members);
-			members = NULL;
+			bm.file = e->file;
+			msg_publish(&bm);
 		}
 		if (e->c != NULL)
 			e->c->nsending--;
@@ -288,7 +333,7 @@ msg_cid_ok(const char *cid)
  * sets *account and copies the registered spelling into name.  Returns 0,
  * STORE_NOTFOUND or -1.
  */
-static int
+int
 msg_resolve(const char *conv, int64_t *room, int64_t *account, char *name,
     size_t namelen)
 {
@@ -326,7 +371,7 @@ msg_cmd_send(struct client *c, struct rpc_req *req)
 {
 	struct msg_entry	*e;
 	struct json_object	*data;
-	const char		*to, *cid, *body;
+	const char		*to, *cid, *body, *file;
 	char			 msg[512];
 	size_t			 len;
 	int64_t			 epoch;
@@ -387,6 +432,15 @@ msg_cmd_send(struct client *c, struct rpc_req *req)
 			return;
 		}
 	}
+	file = rpc_get_str(req->params, "file", NULL);
+	if (file != NULL && (rc = files_attachable(c, file, cid,
+	    e->room_id, e->rcpt_id, msg, sizeof msg)) != 0) {
+		cmd_error(c, req->id, rc, msg, NULL);
+		msg_entry_free(e);
+		return;
+	}
+	if (file != NULL)
+		snprintf(e->file, sizeof e->file, "%s", file);
 	e->body = xmalloc(len / 4 * 3 + 3);
 	if ((n = sec_b64_decode(body, len, e->body, len / 4 * 3 + 3)) < 0) {
 		cmd_error(c, req->id, CS_ERR_PARAMS,
@@ -438,7 +492,7 @@ msg_page_add(void *arg, const struct store_msg *m)
 		return (1);
 	}
 	json_object_array_add(pg->array, msg_json(m->id, m->ts, m->from,
-	    m->to, m->cid, m->body, m->bodylen));
+	    m->to, m->cid, m->body, m->bodylen, m->file, m->deletes));
 	pg->count++;
 	pg->size += size;
 	pg->last_id = m->id;
@@ -562,4 +616,116 @@ msg_cmd_who(struct client *c, struct rpc_req *req)
 	result = json_object_new_object();
 	json_object_object_add(result, "online", client_who());
 	cmd_reply(c, req->id, result);
+}
+
+/*
+ * Whether c can see message m (the sync rule: its sender, its DM
+ * recipient, a member of its room now); server admins see every message
+ * for deletion's sake.  1, 0, or -1 on a storage failure.
+ */
+static int
+msg_visible(struct client *c, const struct store_msg_ref *m)
+{
+	int	 role, muted, rc;
+
+	if (c->is_admin || m->sender_id == c->account_id)
+		return (1);
+	if (m->room_id == 0)
+		return (m->rcpt_id == c->account_id);
+	rc = store_member_get(server_store, m->room_id, c->account_id, &role,
+	    &muted);
+	if (rc == -1)
+		return (-1);
+	return (rc == 0 && role >= STORE_ROLE_MEMBER);
+}
+
+/*
+ * delete: remove a message's body and its file, and add a deletion record
+ * to the message stream so every reader learns it in order (live and
+ * through sync).  The sender may; in a room also its operators and owner;
+ * server admins anywhere (the rights table decides).  Its own transaction:
+ * a deletion is rare and must not wait for the batch.
+ */
+void
+msg_cmd_delete(struct client *c, struct rpc_req *req)
+{
+	struct store_msg_ref	 m;
+	struct right_ctx	 x;
+	struct bus_msg		 bm;
+	struct json_object	*result;
+	char			 msg[512], detail[128];
+	int64_t			 id, rec_id, ts;
+	int			 rc;
+
+	id = rpc_get_int(req->params, "id", 0);
+	if ((rc = store_msg_get(server_store, id, &m)) == 0 &&
+	    (m.deletes != 0 || m.deleted != 0))
+		rc = STORE_NOTFOUND;
+	if (rc == 0 && (rc = msg_visible(c, &m)) == 1)
+		rc = 0;
+	else if (rc == 0)
+		rc = STORE_NOTFOUND;
+	if (rc != 0) {
+		if (rc == -1)
+			cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
+		else {
+			snprintf(msg, sizeof msg, "no such message: %lld",
+			    (long long)id);
+			cmd_error(c, req->id, CS_ERR_NO_SUCH_MSG, msg, NULL);
+		}
+		return;
+	}
+	if (m.sender_id != c->account_id) {
+		if (m.room_id != 0)
+			rc = rooms_allowed(c, m.room_id, m.to,
+			    RIGHT_DELETE_MSG, msg, sizeof msg);
+		else {
+			memset(&x, 0, sizeof x);
+			x.is_admin = c->is_admin;
+			rc = rights_check(RIGHT_DELETE_DM, &x, msg,
+			    sizeof msg);
+		}
+		if (rc != 0) {
+			cmd_error(c, req->id, rc, msg, NULL);
+			return;
+		}
+	}
+
+	ts = clock_now_ms();
+	if (ts < msg_last_ts)
+		ts = msg_last_ts;
+	msg_last_ts = ts;
+	if (store_begin(server_store) != 0) {
+		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
+		return;
+	}
+	if ((rc = store_msg_delete(server_store, &m, c->account_id, ts,
+	    &rec_id)) != 0 || store_commit(server_store) != 0) {
+		store_rollback(server_store);
+		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
+		return;
+	}
+	if (m.sender_id != c->account_id) {
+		snprintf(detail, sizeof detail, "message %lld in %s",
+		    (long long)id, m.to);
+		audit_log("message-delete", client_user(c), client_addr(c),
+		    detail);
+		msg_schedule();
+	}
+
+	result = json_object_new_object();
+	json_object_object_add(result, "id", json_object_new_int64(rec_id));
+	json_object_object_add(result, "deletes", json_object_new_int64(id));
+	cmd_reply(c, req->id, result);
+
+	memset(&bm, 0, sizeof bm);
+	bm.id = rec_id;
+	bm.ts = ts;
+	bm.sender_id = m.sender_id;
+	bm.room_id = m.room_id;
+	bm.rcpt_id = m.rcpt_id;
+	bm.from = client_user(c);
+	bm.to = m.to;
+	bm.deletes = id;
+	msg_publish(&bm);
 }

@@ -72,6 +72,10 @@ static const struct right_entry rights_table[RIGHT_COUNT] = {
 	    "hand it over" },
 	[RIGHT_DELETE] = { RIGHT_DELETE, STORE_ROLE_OWNER,
 	    R_NOT_GENERAL|R_ADMIN, "delete it" },
+	[RIGHT_DELETE_MSG] = { RIGHT_DELETE_MSG, STORE_ROLE_OPERATOR, R_ADMIN,
+	    "delete other people's messages in it" },
+	[RIGHT_DELETE_DM] = { RIGHT_DELETE_DM, STORE_ROLE_NONE, R_ADMIN_ONLY,
+	    "delete the other party's messages in a direct conversation" },
 	[RIGHT_ADMIN] = { RIGHT_ADMIN, STORE_ROLE_NONE, R_ADMIN_ONLY,
 	    "administer the server" },
 };

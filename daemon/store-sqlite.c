@@ -18,7 +18,7 @@
  * after the schema is made.
  */
 
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 enum store_stmt {
 	ST_BEGIN,
@@ -78,6 +78,21 @@ enum store_stmt {
 	ST_KEYS_PUT,
 	ST_KEYS_GET,
 	ST_ROOM_EPOCH,
+	ST_MSG_GET,
+	ST_MSG_DELREC,
+	ST_MSG_MARK_DELETED,
+	ST_MSG_REMOVE,
+	ST_FILE_USAGE,
+	ST_FILE_INSERT,
+	ST_FILE_GET,
+	ST_FILE_CHUNK_INSERT,
+	ST_FILE_PROGRESS,
+	ST_FILE_FINISH,
+	ST_FILE_CHUNK_GET,
+	ST_FILE_ANNOUNCE,
+	ST_FILE_DELETE_MSG,
+	ST_FILE_DELETE_ROOM,
+	ST_FILE_PURGE,
 	ST_COUNT
 };
 
@@ -85,13 +100,27 @@ enum store_stmt {
 	"id, name, name_folded, pwhash, totp_secret, totp_last_step, " \
 	"is_admin, disabled, cursor, created"
 
-/* Columns of a message read: id, ts, from, to, cid, body. */
+/*
+ * Columns of a message read: id, ts, from, to, cid, body, sender, room,
+ * recipient, deletes, file.  A deletion record's "from" is who deleted.
+ */
 #define STORE_MSG_COLS \
-	"m.id, m.ts, s.name, coalesce(r.name, a.name), m.cid, m.body, " \
-	"m.sender_id, coalesce(m.room_id, 0), coalesce(m.rcpt_id, 0) " \
+	"m.id, m.ts, coalesce(b.name, s.name), coalesce(r.name, a.name), " \
+	"m.cid, m.body, m.sender_id, coalesce(m.room_id, 0), " \
+	"coalesce(m.rcpt_id, 0), coalesce(m.deletes, 0), f.id " \
 	"FROM messages m JOIN accounts s ON s.id = m.sender_id " \
+	"LEFT JOIN accounts b ON b.id = m.by_id " \
 	"LEFT JOIN rooms r ON r.id = m.room_id " \
-	"LEFT JOIN accounts a ON a.id = m.rcpt_id "
+	"LEFT JOIN accounts a ON a.id = m.rcpt_id " \
+	"LEFT JOIN files f ON f.msg_id = m.id "
+
+#define STORE_FILE_COLS \
+	"f.id, f.owner_id, o.name, coalesce(f.room_id, 0), " \
+	"coalesce(f.rcpt_id, 0), coalesce(r.name, a.name), f.size, f.chunks, " \
+	"f.have, f.bytes, f.done, coalesce(f.msg_id, 0), f.created, " \
+	"f.touched FROM files f JOIN accounts o ON o.id = f.owner_id " \
+	"LEFT JOIN rooms r ON r.id = f.room_id " \
+	"LEFT JOIN accounts a ON a.id = f.rcpt_id "
 
 static const char *store_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -131,13 +160,14 @@ static const char *store_sql[ST_COUNT] = {
 	[ST_MSG_SYNC] = "SELECT " STORE_MSG_COLS
 	    "WHERE m.id > ?2 AND (m.sender_id = ?1 OR m.rcpt_id = ?1 OR "
 	    "m.room_id IN (SELECT room_id FROM members WHERE account_id = ?1)) "
-	    "ORDER BY m.id LIMIT ?3",
+	    "AND m.deleted IS NULL ORDER BY m.id LIMIT ?3",
 	[ST_MSG_HISTORY_ROOM] = "SELECT " STORE_MSG_COLS
-	    "WHERE m.room_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3",
+	    "WHERE m.room_id = ?1 AND m.id < ?2 AND m.deleted IS NULL "
+	    "ORDER BY m.id DESC LIMIT ?3",
 	[ST_MSG_HISTORY_DM] = "SELECT " STORE_MSG_COLS
 	    "WHERE ((m.sender_id = ?1 AND m.rcpt_id = ?2) OR "
 	    "(m.sender_id = ?2 AND m.rcpt_id = ?1)) AND m.id < ?3 "
-	    "ORDER BY m.id DESC LIMIT ?4",
+	    "AND m.deleted IS NULL ORDER BY m.id DESC LIMIT ?4",
 	[ST_FAILURE_INSERT] = "INSERT INTO failures (kind, key, ts) "
 	    "VALUES (?1, ?2, ?3)",
 	[ST_FAILURE_COUNT] = "SELECT count(*) FROM failures "
@@ -223,6 +253,43 @@ static const char *store_sql[ST_COUNT] = {
 	    "k.since_id, k.ts FROM account_keys k JOIN accounts a "
 	    "ON a.id = k.account_id WHERE a.name_folded = ?1",
 	[ST_ROOM_EPOCH] = "SELECT epoch FROM rooms WHERE id = ?1",
+	[ST_MSG_GET] = "SELECT m.sender_id, coalesce(m.room_id, 0), "
+	    "coalesce(m.rcpt_id, 0), coalesce(m.deletes, 0), "
+	    "coalesce(m.deleted, 0), coalesce(r.name, a.name) FROM messages m "
+	    "LEFT JOIN rooms r ON r.id = m.room_id "
+	    "LEFT JOIN accounts a ON a.id = m.rcpt_id WHERE m.id = ?1",
+	/* A deletion record keeps the deleted message's sender and
+	 * conversation (so it reaches exactly its readers); by_id is who
+	 * deleted it.  Its cid can't clash: client cids have no '~'. */
+	[ST_MSG_DELREC] = "INSERT INTO messages (ts, sender_id, room_id, "
+	    "rcpt_id, cid, body, deletes, by_id) VALUES (?1, ?2, nullif(?3, 0), "
+	    "nullif(?4, 0), '~deletes-' || ?5, X'', ?5, ?6)",
+	[ST_MSG_MARK_DELETED] = "UPDATE messages SET body = X'', deleted = ?2 "
+	    "WHERE id = ?1 AND deleted IS NULL",
+	[ST_MSG_REMOVE] = "DELETE FROM messages WHERE id = ?1",
+	[ST_FILE_USAGE] = "SELECT coalesce(sum(size), 0), "
+	    "coalesce(sum(done = 0), 0) FROM files WHERE owner_id = ?1",
+	[ST_FILE_INSERT] = "INSERT INTO files (id, owner_id, room_id, rcpt_id, "
+	    "size, chunks, created, touched) VALUES (?1, ?2, nullif(?3, 0), "
+	    "nullif(?4, 0), ?5, ?6, ?7, ?7)",
+	[ST_FILE_GET] = "SELECT " STORE_FILE_COLS "WHERE f.id = ?1",
+	[ST_FILE_CHUNK_INSERT] = "INSERT INTO file_chunks (file_id, seq, data) "
+	    "VALUES (?1, ?2, ?3)",
+	[ST_FILE_PROGRESS] = "UPDATE files SET have = have + 1, "
+	    "bytes = bytes + ?2, touched = ?3 WHERE id = ?1 AND done = 0",
+	[ST_FILE_FINISH] = "UPDATE files SET done = 1, touched = ?2 "
+	    "WHERE id = ?1 AND done = 0 AND have = chunks AND bytes = size",
+	[ST_FILE_CHUNK_GET] = "SELECT data FROM file_chunks "
+	    "WHERE file_id = ?1 AND seq = ?2",
+	[ST_FILE_ANNOUNCE] = "UPDATE files SET msg_id = ?2 WHERE id = ?1 "
+	    "AND owner_id = ?3 AND coalesce(room_id, 0) = ?4 "
+	    "AND coalesce(rcpt_id, 0) = ?5 AND done = 1 AND msg_id IS NULL",
+	[ST_FILE_DELETE_MSG] = "DELETE FROM files WHERE msg_id = ?1",
+	[ST_FILE_DELETE_ROOM] = "DELETE FROM files WHERE room_id = ?1",
+	/* Unfinished uploads untouched, and finished files never announced,
+	 * since before. */
+	[ST_FILE_PURGE] = "DELETE FROM files WHERE msg_id IS NULL "
+	    "AND touched < ?1",
 };
 
 /* Schema steps: entry n upgrades user_version n to n + 1. */
@@ -347,6 +414,33 @@ static const char *store_schema[STORE_SCHEMA_VERSION] = {
 	"  UPDATE rooms SET epoch = epoch + 1 WHERE id = NEW.room_id; END;"
 	"CREATE TRIGGER members_epoch_del AFTER DELETE ON members BEGIN"
 	"  UPDATE rooms SET epoch = epoch + 1 WHERE id = OLD.room_id; END;",
+	/* 3 -> 4: files (ciphertext chunks) and message deletion (issue 6). */
+	"ALTER TABLE messages ADD COLUMN deletes INTEGER;"
+	"ALTER TABLE messages ADD COLUMN deleted INTEGER;"
+	"ALTER TABLE messages ADD COLUMN by_id INTEGER;"
+	"CREATE TABLE files ("
+	"  id TEXT PRIMARY KEY,"
+	"  owner_id INTEGER NOT NULL REFERENCES accounts(id),"
+	"  room_id INTEGER REFERENCES rooms(id) ON DELETE CASCADE,"
+	"  rcpt_id INTEGER REFERENCES accounts(id),"
+	"  size INTEGER NOT NULL,"
+	"  chunks INTEGER NOT NULL,"
+	"  have INTEGER NOT NULL DEFAULT 0,"
+	"  bytes INTEGER NOT NULL DEFAULT 0,"
+	"  done INTEGER NOT NULL DEFAULT 0,"
+	"  msg_id INTEGER UNIQUE,"
+	"  created INTEGER NOT NULL,"
+	"  touched INTEGER NOT NULL,"
+	"  CHECK ((room_id IS NULL) <> (rcpt_id IS NULL)));"
+	"CREATE INDEX files_owner ON files(owner_id, done);"
+	"CREATE INDEX files_room ON files(room_id);"
+	"CREATE INDEX files_touched ON files(touched) WHERE msg_id IS NULL;"
+	"CREATE TABLE file_chunks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  file_id TEXT NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  data BLOB NOT NULL,"
+	"  UNIQUE (file_id, seq));",
 };
 
 struct store {
@@ -894,6 +988,8 @@ store_msg_rows(struct store *st, sqlite3_stmt *s,
 		m.sender_id = sqlite3_column_int64(s, 6);
 		m.room_id = sqlite3_column_int64(s, 7);
 		m.rcpt_id = sqlite3_column_int64(s, 8);
+		m.deletes = sqlite3_column_int64(s, 9);
+		m.file = (const char *)sqlite3_column_text(s, 10);
 		if (m.from == NULL || m.to == NULL || m.cid == NULL)
 			continue;
 		if (cb(arg, &m) != 0) {
@@ -1193,12 +1289,18 @@ store_room_topic(struct store *st, int64_t room, const char *topic)
 	return (store_exec_stmt(st, s, "room topic"));
 }
 
-/* Delete a room and its history (members, invitations, bans cascade). */
+/* Delete a room, its files and its history (members, invitations, bans
+ * cascade). */
 int
 store_room_delete(struct store *st, int64_t room)
 {
 	sqlite3_stmt	*s;
 
+	if ((s = store_stmt(st, ST_FILE_DELETE_ROOM)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, room);
+	if (store_exec_stmt(st, s, "room files delete") != 0)
+		return (-1);
 	if ((s = store_stmt(st, ST_ROOM_DELETE_MSGS)) == NULL)
 		return (-1);
 	sqlite3_bind_int64(s, 1, room);
@@ -1680,4 +1782,307 @@ store_room_epoch(struct store *st, int64_t room, int64_t *epoch)
 		return (-1);
 	}
 	return (0);
+}
+
+/* The facts about one message that deleting it needs. */
+int
+store_msg_get(struct store *st, int64_t id, struct store_msg_ref *out)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	if ((s = store_stmt(st, ST_MSG_GET)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = id;
+		out->sender_id = sqlite3_column_int64(s, 0);
+		out->room_id = sqlite3_column_int64(s, 1);
+		out->rcpt_id = sqlite3_column_int64(s, 2);
+		out->deletes = sqlite3_column_int64(s, 3);
+		out->deleted = sqlite3_column_int64(s, 4);
+		store_column_str(s, 5, out->to, sizeof out->to);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return (0);
+	if (rc == SQLITE_DONE)
+		return (STORE_NOTFOUND);
+	store_error(st, "message get");
+	return (-1);
+}
+
+/*
+ * Inside a transaction: add the deletion record of message m (by account
+ * by, at ts), empty m's body and remove its file with every chunk.  Sets
+ * *rec_id.  STORE_NOTFOUND if m is already deleted.
+ */
+int
+store_msg_delete(struct store *st, const struct store_msg_ref *m, int64_t by,
+    int64_t ts, int64_t *rec_id)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, ST_MSG_DELREC)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, ts);
+	sqlite3_bind_int64(s, 2, m->sender_id);
+	sqlite3_bind_int64(s, 3, m->room_id);
+	sqlite3_bind_int64(s, 4, m->rcpt_id);
+	sqlite3_bind_int64(s, 5, m->id);
+	sqlite3_bind_int64(s, 6, by);
+	if (store_exec_stmt(st, s, "deletion record") != 0)
+		return (-1);
+	*rec_id = sqlite3_last_insert_rowid(st->db);
+	if (store_exec2(st, ST_MSG_MARK_DELETED, m->id, *rec_id,
+	    "message delete") != 0)
+		return (-1);
+	if (sqlite3_changes(st->db) != 1)
+		return (STORE_NOTFOUND);
+	if ((s = store_stmt(st, ST_FILE_DELETE_MSG)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, m->id);
+	return (store_exec_stmt(st, s, "message file delete"));
+}
+
+/* Inside the batch transaction: take back a message just inserted. */
+int
+store_msg_remove(struct store *st, int64_t id)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, ST_MSG_REMOVE)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	return (store_exec_stmt(st, s, "message remove"));
+}
+
+/* What an account's files take (declared sizes) and how many are unfinished. */
+int
+store_file_usage(struct store *st, int64_t account, int64_t *used,
+    int64_t *unfinished)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*used = *unfinished = 0;
+	if ((s = store_stmt(st, ST_FILE_USAGE)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, account);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*used = sqlite3_column_int64(s, 0);
+		*unfinished = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		store_error(st, "file usage");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Record a new upload.  STORE_EXISTS if the id is taken. */
+int
+store_file_create(struct store *st, const struct store_file *f)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = store_stmt(st, ST_FILE_INSERT)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, f->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, f->owner_id);
+	sqlite3_bind_int64(s, 3, f->room_id);
+	sqlite3_bind_int64(s, 4, f->rcpt_id);
+	sqlite3_bind_int64(s, 5, f->size);
+	sqlite3_bind_int64(s, 6, f->chunks);
+	sqlite3_bind_int64(s, 7, f->created);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+		return (STORE_EXISTS);
+	if (rc != SQLITE_DONE) {
+		store_error(st, "file insert");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Look a file up by id. */
+int
+store_file_get(struct store *st, const char *id, struct store_file *out)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	if ((s = store_stmt(st, ST_FILE_GET)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		store_column_str(s, 0, out->id, sizeof out->id);
+		out->owner_id = sqlite3_column_int64(s, 1);
+		store_column_str(s, 2, out->owner, sizeof out->owner);
+		out->room_id = sqlite3_column_int64(s, 3);
+		out->rcpt_id = sqlite3_column_int64(s, 4);
+		store_column_str(s, 5, out->to, sizeof out->to);
+		out->size = sqlite3_column_int64(s, 6);
+		out->chunks = sqlite3_column_int64(s, 7);
+		out->have = sqlite3_column_int64(s, 8);
+		out->bytes = sqlite3_column_int64(s, 9);
+		out->done = sqlite3_column_int(s, 10);
+		out->msg_id = sqlite3_column_int64(s, 11);
+		out->created = sqlite3_column_int64(s, 12);
+		out->touched = sqlite3_column_int64(s, 13);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return (0);
+	if (rc == SQLITE_DONE)
+		return (STORE_NOTFOUND);
+	store_error(st, "file get");
+	return (-1);
+}
+
+/* Store chunk seq of an unfinished file and count it. */
+int
+store_file_chunk_put(struct store *st, const char *id, int64_t seq,
+    const uint8_t *data, size_t len, int64_t now)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, ST_FILE_CHUNK_INSERT)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, seq);
+	sqlite3_bind_blob(s, 3, data, (int)len, SQLITE_STATIC);
+	if (store_exec_stmt(st, s, "chunk insert") != 0)
+		return (-1);
+	if ((s = store_stmt(st, ST_FILE_PROGRESS)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (int64_t)len);
+	sqlite3_bind_int64(s, 3, now);
+	if (store_exec_stmt(st, s, "file progress") != 0)
+		return (-1);
+	return (sqlite3_changes(st->db) == 1 ? 0 : STORE_NOTFOUND);
+}
+
+/* Mark a complete upload finished.  STORE_NOTFOUND if it is not one. */
+int
+store_file_finish(struct store *st, const char *id, int64_t now)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, ST_FILE_FINISH)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	if (store_exec_stmt(st, s, "file finish") != 0)
+		return (-1);
+	return (sqlite3_changes(st->db) == 1 ? 0 : STORE_NOTFOUND);
+}
+
+/* Copy chunk seq of a file into buf (size bytes); sets *len. */
+int
+store_file_chunk_get(struct store *st, const char *id, int64_t seq,
+    uint8_t *buf, size_t size, size_t *len)
+{
+	sqlite3_stmt	*s;
+	const void	*p;
+	size_t		 n;
+	int		 rc, ret = -1;
+
+	*len = 0;
+	if ((s = store_stmt(st, ST_FILE_CHUNK_GET)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, seq);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		ret = STORE_NOTFOUND;
+	else if (rc == SQLITE_ROW) {
+		p = sqlite3_column_blob(s, 0);
+		n = (size_t)sqlite3_column_bytes(s, 0);
+		if (n > size || (p == NULL && n != 0))
+			log_warnx("store: chunk %lld of %s: %zu bytes",
+			    (long long)seq, id, n);
+		else {
+			if (n != 0)
+				memcpy(buf, p, n);
+			*len = n;
+			ret = 0;
+		}
+	} else
+		store_error(st, "chunk get");
+	sqlite3_reset(s);
+	return (ret);
+}
+
+/*
+ * Inside the batch transaction: tie a finished, unannounced file of owner
+ * for the conversation (room or rcpt) to message msg_id.  STORE_NOTFOUND
+ * if the file is not such a file.
+ */
+int
+store_file_announce(struct store *st, const char *id, int64_t owner,
+    int64_t room, int64_t rcpt, int64_t msg_id)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, ST_FILE_ANNOUNCE)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, msg_id);
+	sqlite3_bind_int64(s, 3, owner);
+	sqlite3_bind_int64(s, 4, room);
+	sqlite3_bind_int64(s, 5, rcpt);
+	if (store_exec_stmt(st, s, "file announce") != 0)
+		return (-1);
+	return (sqlite3_changes(st->db) == 1 ? 0 : STORE_NOTFOUND);
+}
+
+/* Remove files no message announces, untouched since before; *n removed. */
+int
+store_file_purge(struct store *st, int64_t before, int *n)
+{
+	sqlite3_stmt	*s;
+
+	*n = 0;
+	if ((s = store_stmt(st, ST_FILE_PURGE)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, before);
+	if (store_exec_stmt(st, s, "file purge") != 0)
+		return (-1);
+	*n = sqlite3_changes(st->db);
+	return (0);
+}
+
+/* The id of the message sender sent with cid. */
+int
+store_msg_by_cid(struct store *st, int64_t sender, const char *cid,
+    int64_t *id)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*id = 0;
+	if ((s = store_stmt(st, ST_MSG_BY_CID)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, sender);
+	sqlite3_bind_text(s, 2, cid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return (0);
+	if (rc == SQLITE_DONE)
+		return (STORE_NOTFOUND);
+	store_error(st, "message by cid");
+	return (-1);
 }

@@ -52,6 +52,19 @@ struct store_msg {
 	const char	*cid;
 	const uint8_t	*body;
 	size_t		 bodylen;
+	int64_t		 deletes;		/* a deletion record: of this id */
+	const char	*file;			/* the file it announces, or NULL */
+};
+
+/* What deleting a message needs to know about it. */
+struct store_msg_ref {
+	int64_t		 id;
+	int64_t		 sender_id;
+	int64_t		 room_id;
+	int64_t		 rcpt_id;
+	int64_t		 deletes;		/* it is a deletion record */
+	int64_t		 deleted;		/* the record that deleted it */
+	char		 to[NAME_ROOM_SIZE];	/* room or recipient name */
 };
 
 /* Open (creating or upgrading the schema) the database at path. */
@@ -211,6 +224,63 @@ int	 store_msg_sync(struct store *, int64_t account, int64_t since,
 int	 store_msg_history(struct store *, int64_t room, int64_t a, int64_t b,
 	    int64_t before, int limit,
 	    int (*cb)(void *, const struct store_msg *), void *arg);
+
+/*
+ * Message deletion.  Get: STORE_NOTFOUND for an unknown id.  Delete, in a
+ * transaction: adds the deletion record (same sender and conversation,
+ * by_id = by), empties the message's body and removes its file and
+ * chunks; STORE_NOTFOUND if already deleted.  Remove takes back a message
+ * inserted in the same batch transaction (a send whose file could not be
+ * announced).  Sync and history skip deleted messages.
+ */
+int	 store_msg_get(struct store *, int64_t id, struct store_msg_ref *out);
+int	 store_msg_delete(struct store *, const struct store_msg_ref *m,
+	    int64_t by, int64_t ts, int64_t *rec_id);
+int	 store_msg_remove(struct store *, int64_t id);
+/* The id of sender's message with cid; STORE_NOTFOUND if none. */
+int	 store_msg_by_cid(struct store *, int64_t sender, const char *cid,
+	    int64_t *id);
+
+/*
+ * Files: ciphertext chunks of uploads (doc/files.md).  A file belongs to
+ * its owner and one conversation (room_id or rcpt_id); it is finished
+ * (done) once every chunk is in, and announced (msg_id) by at most one
+ * message, whose deletion removes it.  Ids are 32 lower-case hex digits.
+ */
+#define STORE_FILE_ID_SIZE	33
+struct store_file {
+	char		 id[STORE_FILE_ID_SIZE];
+	int64_t		 owner_id;
+	char		 owner[NAME_USER_MAX + 1];	/* reads */
+	int64_t		 room_id;			/* 0 for a DM */
+	int64_t		 rcpt_id;			/* 0 for a room */
+	char		 to[NAME_ROOM_SIZE];		/* reads */
+	int64_t		 size;				/* stored bytes */
+	int64_t		 chunks;
+	int64_t		 have;				/* chunks stored */
+	int64_t		 bytes;				/* bytes stored */
+	int		 done;
+	int64_t		 msg_id;			/* 0: not announced */
+	int64_t		 created;			/* ms */
+	int64_t		 touched;			/* ms, last change */
+};
+/* Declared bytes of all the account's files and its unfinished count. */
+int	 store_file_usage(struct store *, int64_t account, int64_t *used,
+	    int64_t *unfinished);
+/* STORE_EXISTS if the id is taken. */
+int	 store_file_create(struct store *, const struct store_file *f);
+int	 store_file_get(struct store *, const char *id, struct store_file *out);
+/* Store the next chunk and count it (the caller checked seq and size). */
+int	 store_file_chunk_put(struct store *, const char *id, int64_t seq,
+	    const uint8_t *data, size_t len, int64_t now);
+/* STORE_NOTFOUND unless unfinished with every chunk in. */
+int	 store_file_finish(struct store *, const char *id, int64_t now);
+/* Copy a chunk into buf; STORE_NOTFOUND if absent. */
+int	 store_file_chunk_get(struct store *, const char *id, int64_t seq,
+	    uint8_t *buf, size_t size, size_t *len);
+int	 store_file_announce(struct store *, const char *id, int64_t owner,
+	    int64_t room, int64_t rcpt, int64_t msg_id);
+int	 store_file_purge(struct store *, int64_t before, int *n);
 
 /*
  * Public key bundles (doc/crypto.md): the server stores and serves them
