@@ -168,7 +168,7 @@ static const struct rpc_param api_p_keys_reset[] = {
 static const struct rpc_param api_p_file_send[] = {
 	API_STR("to", RPC_REQUIRED, 1, 1024),
 	API_STR("path", RPC_REQUIRED, 1, 4096),
-	API_STR("name", 0, 1, 255),
+	API_STR("name", 0, 1, 1024),
 	API_STR("type", 0, 1, 255),
 	API_STR("text", 0, 0, 65536),
 	API_BOOL("wait", 0),

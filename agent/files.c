@@ -688,7 +688,7 @@ files_status_cb(void *arg, int code, const char *message,
 		files_fail(x, "io", 0, "the server lost chunks it had stored");
 		return;
 	}
-	log_debug("%s: transfer %s resumes at chunk %lld of %lld", __func__,
+	log_info("%s: transfer %s resumes at chunk %lld of %lld", __func__,
 	    x->id, (long long)have, (long long)x->chunks);
 	if (have > x->acked) {
 		x->acked = have;
