@@ -435,6 +435,13 @@ outbox_submit(struct api_pending *p, const char *to, const char *text,
 	outbox_transmit(m);
 }
 
+/* Transmit what waits (outbox_submit_file's deferred start). */
+static void
+outbox_kick_cb(int fd, short what, void *arg)
+{
+	outbox_link_ready();
+}
+
 /*
  * Queue a file message (content type 02, json its sealed metadata) that
  * announces the uploaded file `file`, and call done(arg, code, message,
@@ -448,6 +455,7 @@ outbox_submit_file(const char *to, const char *json, const char *file,
     struct json_object *), void *arg)
 {
 	struct outbox_msg	*m;
+	struct timeval		 tv = { 0, 0 };
 
 	if (outbox_n >= AGENT_OUTBOX_MAX)
 		return (NULL);
@@ -455,7 +463,12 @@ outbox_submit_file(const char *to, const char *json, const char *file,
 	snprintf(m->file, sizeof m->file, "%s", file);
 	m->done = done;
 	m->done_arg = arg;
-	outbox_transmit(m);
+	/*
+	 * Not now: sealing may fail at once and call done, and the caller
+	 * must have its handle first.  From the loop, like a reconnect.
+	 */
+	event_base_once(agent_base, -1, EV_TIMEOUT, outbox_kick_cb, NULL,
+	    &tv);
 	return (m);
 }
 

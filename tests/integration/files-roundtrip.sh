@@ -103,6 +103,17 @@ expect_err 1066 bob file_fetch "{\"id\":$d2,\"dir\":\"$T/bob-dl\"}" >/dev/null
 assert_jq "$(rpc_ok bob history '{"conv":"alice"}')" "[.messages[] | select(.id == $d2)] == []" "the deleted message left bob's history"
 assert_eq "$(sql "select count(*) from files f join messages m on m.id = f.msg_id where m.id = $d2")" 0 "the server dropped the file"
 
+# contrib/scripts/chatsec-sendfile: a relative path, a caption, the id.
+id=$(cd "$T/src" && "$top_srcdir/contrib/scripts/chatsec-sendfile" -S "$(agent_sock alice)" -m 'from a script' bob one.bin)
+[[ $id =~ ^[0-9]+$ ]] || fail "chatsec-sendfile printed '$id', not a message id"
+wait_for_event "$BEV" ".type == \"message\" and .id == $id and .text == \"from a script\" and .file.name == \"one.bin\"" >/dev/null
+assert_eq "$(sha "$(fetch_file bob "$id" "$T/carol-dl" | jq -r .path)")" "$(sha "$ONE")" "the file chatsec-sendfile sent"
+rm -f "$T/carol-dl/one.bin"
+if "$top_srcdir/contrib/scripts/chatsec-sendfile" -S "$(agent_sock alice)" bob "$T/src/missing" 2>"$T/sendfile.err"; then
+	fail "chatsec-sendfile of a missing file succeeded"
+fi
+assert_contains "$(cat "$T/sendfile.err")" "no such file or directory (1067)" "chatsec-sendfile says why"
+
 assert_eq "$(count_events "$AEV" '.type == "file_failed"') $(count_events "$BEV" '.type == "file_failed"')" "0 0" "no transfer failed"
 assert_eq "$(rpc_ok alice file_transfers | jq -c .transfers)" "[]" "no transfer left running"
 no_plaintext_on_server
