@@ -293,6 +293,8 @@ int	 lstore_event_expire(int64_t min_ts);
 /* files.c */
 const char *files_type_guess(const char *name);
 int64_t	 files_chunks(int64_t size);
+int	 files_meta_fits(const char *name, const char *type,
+	     const char *text);
 unsigned int files_count(void);
 const char *files_send(struct api_pending *, const char *conv, int fd,
 	     int64_t size, const char *name, const char *type,

@@ -138,6 +138,12 @@ api_file_send(struct api_pending *p, struct json_object *params)
 	}
 	if (type == NULL)
 		type = files_type_guess(name);
+	if (!files_meta_fits(name, type, text)) {
+		close(fd);
+		api_error(p, CS_ERR_PARAMS, "name, type and text too long "
+		    "together for a file message", NULL);
+		return;
+	}
 	id = files_send(wait ? p : NULL, to, fd, (int64_t)sb.st_size, name,
 	    type, text);
 	if (wait)

@@ -473,6 +473,65 @@ files_announce_cb(void *arg, int code, const char *message,
 	files_free(x, 0);
 }
 
+/*
+ * The sealed JSON of a file message (doc/files.md, content type 02): a new
+ * object, owned by the caller, who wipes it (it holds the key).
+ */
+static struct json_object *
+files_meta(const char *file, const char *name, int64_t size,
+    const char *type, const char *digest, const char *key,
+    const char *header, const char *text)
+{
+	struct json_object	*o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "v", json_object_new_int(1));
+	json_object_object_add(o, "file", json_object_new_string(file));
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "size", json_object_new_int64(size));
+	json_object_object_add(o, "type", json_object_new_string(type));
+	json_object_object_add(o, "digest", json_object_new_string(digest));
+	json_object_object_add(o, "key", json_object_new_string(key));
+	json_object_object_add(o, "header", json_object_new_string(header));
+	json_object_object_add(o, "chunks",
+	    json_object_new_int64(files_chunks(size)));
+	if (text != NULL && text[0] != '\0')
+		json_object_object_add(o, "text", json_object_new_string(text));
+	return (o);
+}
+
+/* The JSON of a file message's text (in files_meta's form). */
+static const char *
+files_meta_str(struct json_object *o)
+{
+	return (json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN|
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/*
+ * 1 if a file message with this name, type and caption fits
+ * FILES_META_MAX (checked before uploading, not after).
+ */
+int
+files_meta_fits(const char *name, const char *type, const char *text)
+{
+	struct json_object	*o;
+	char			 hex[2 * CCRYPTO_DIGEST_LEN + 1];
+	char			 id[CS_FILE_ID_LEN + 1], b64[64];
+	int			 fits;
+
+	memset(hex, '0', sizeof hex - 1);
+	hex[sizeof hex - 1] = '\0';
+	memcpy(id, hex, CS_FILE_ID_LEN);
+	id[CS_FILE_ID_LEN] = '\0';
+	memset(b64, 'A', sizeof b64 - 1);
+	b64[sec_b64_len(CCRYPTO_FILE_KEY_LEN) - 1] = '\0';
+	o = files_meta(id, name, INT64_MAX, type, hex, b64, b64, text);
+	fits = strlen(files_meta_str(o)) <= FILES_META_MAX;
+	json_object_put(o);
+	return (fits);
+}
+
 /* Every chunk is stored and the file finished: post its message. */
 static void
 files_up_announce(struct files_xfer *x)
@@ -481,30 +540,16 @@ files_up_announce(struct files_xfer *x)
 	char			 hex[2 * CCRYPTO_DIGEST_LEN + 1];
 	char			 k64[64], h64[64], cid[25];
 	uint8_t			 rnd[12];
-	const char		*json;
 
 	x->state = FILES_UP_ANNOUNCE;
 	sec_hex(x->digest, sizeof x->digest, hex);
 	sec_b64_encode(x->key, sizeof x->key, k64, sizeof k64);
 	sec_b64_encode(x->hdr, sizeof x->hdr, h64, sizeof h64);
-	o = json_object_new_object();
-	json_object_object_add(o, "v", json_object_new_int(1));
-	json_object_object_add(o, "file", json_object_new_string(x->file));
-	json_object_object_add(o, "name", json_object_new_string(x->name));
-	json_object_object_add(o, "size", json_object_new_int64(x->size));
-	json_object_object_add(o, "type", json_object_new_string(x->type));
-	json_object_object_add(o, "digest", json_object_new_string(hex));
-	json_object_object_add(o, "key", json_object_new_string(k64));
-	json_object_object_add(o, "header", json_object_new_string(h64));
-	json_object_object_add(o, "chunks", json_object_new_int64(x->chunks));
-	if (x->text != NULL && x->text[0] != '\0')
-		json_object_object_add(o, "text",
-		    json_object_new_string(x->text));
-	json = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN|
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	o = files_meta(x->file, x->name, x->size, x->type, hex, k64, h64,
+	    x->text);
 	sec_random(rnd, sizeof rnd);
 	sec_hex(rnd, sizeof rnd, cid);
-	x->om = outbox_submit_file(x->conv, json, x->file, cid,
+	x->om = outbox_submit_file(x->conv, files_meta_str(o), x->file, cid,
 	    files_announce_cb, x);
 	sec_wipe(k64, sizeof k64);
 	agent_wipe_json(o);

@@ -51,6 +51,9 @@ assert_eq "$(cat "$T/names/report.pdf")" "precious" "an existing file is never r
 assert_eq "$(ls -A "$T" | grep -c passwd || true)" 0 "nothing escaped the folder"
 assert_eq "$(ls -A "$T/names" | wc -l)" 9 "every file in the folder, no leftovers"
 e=$(expect_err -32602 alice file_send "$(jq -cn --arg p "$SMALL" '{to:"bob",path:$p,name:""}')")
+# 1000 control characters are 6000 bytes of JSON: refused before uploading.
+e=$(expect_err -32602 alice file_send "$(jq -cn --arg p "$SMALL" '{to:"bob",path:$p,name:([range(1000)] | map("\u0001") | join(""))}')")
+assert_contains "$e" "too long" "a file message over 4096 bytes"
 
 # --- paths the agent can't use ----------------------------------------------
 for p in relative/x.txt "$T/src/missing" "$T/src"; do
