@@ -36,6 +36,8 @@
 
 #define FILES_KEEP_MS	(24LL * 3600 * 1000)	/* unannounced files live */
 #define FILES_ID_TRIES	4
+/* The one answer for unknown, unreadable and unfinished: it tells nothing. */
+#define FILES_NOT_FOUND	"no such file"
 
 static uint8_t	 files_buf[CS_FILE_CHUNK_MAX];
 
@@ -67,7 +69,8 @@ files_lookup(struct client *c, struct rpc_req *req, struct store_file *f)
 		return (-1);
 	}
 	if (rc != 0) {
-		cmd_error(c, req->id, CS_ERR_NO_SUCH_FILE, NULL, NULL);
+		cmd_error(c, req->id, CS_ERR_NO_SUCH_FILE, FILES_NOT_FOUND,
+		    NULL);
 		return (-1);
 	}
 	return (0);
@@ -217,7 +220,8 @@ files_cmd_put(struct client *c, struct rpc_req *req)
 	if (files_lookup(c, req, &f) != 0)
 		return;
 	if (f.owner_id != c->account_id || f.done) {
-		cmd_error(c, req->id, CS_ERR_NO_SUCH_FILE, NULL, NULL);
+		cmd_error(c, req->id, CS_ERR_NO_SUCH_FILE, FILES_NOT_FOUND,
+		    NULL);
 		return;
 	}
 	seq = rpc_get_int(req->params, "seq", 0);
@@ -308,7 +312,8 @@ files_cmd_end(struct client *c, struct rpc_req *req)
 	if (files_lookup(c, req, &f) != 0)
 		return;
 	if (f.owner_id != c->account_id) {
-		cmd_error(c, req->id, CS_ERR_NO_SUCH_FILE, NULL, NULL);
+		cmd_error(c, req->id, CS_ERR_NO_SUCH_FILE, FILES_NOT_FOUND,
+		    NULL);
 		return;
 	}
 	if (!f.done) {
@@ -342,7 +347,8 @@ files_cmd_status(struct client *c, struct rpc_req *req)
 	if (files_lookup(c, req, &f) != 0)
 		return;
 	if (f.owner_id != c->account_id && (!f.done || !files_reader(c, &f))) {
-		cmd_error(c, req->id, CS_ERR_NO_SUCH_FILE, NULL, NULL);
+		cmd_error(c, req->id, CS_ERR_NO_SUCH_FILE, FILES_NOT_FOUND,
+		    NULL);
 		return;
 	}
 	result = json_object_new_object();
@@ -373,7 +379,8 @@ files_cmd_get(struct client *c, struct rpc_req *req)
 		return;
 	/* Unfinished and unreadable answer exactly like unknown. */
 	if (!f.done || !files_reader(c, &f)) {
-		cmd_error(c, req->id, CS_ERR_NO_SUCH_FILE, NULL, NULL);
+		cmd_error(c, req->id, CS_ERR_NO_SUCH_FILE, FILES_NOT_FOUND,
+		    NULL);
 		return;
 	}
 	seq = rpc_get_int(req->params, "seq", 0);

@@ -17,7 +17,8 @@ command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: $TEST_NAME needs sqlite3" >&
 MAXF=300000
 QUOTA=600000
 DB=$SERVER_DIR/chatsecd.db
-start_server --max-file-size "$MAXF" --file-quota "$QUOTA"
+# -v: the log says when a connection is paused (output backpressure).
+start_server -v --max-file-size "$MAXF" --file-quota "$QUOTA" --output-max 524288
 
 # ---------------------------------------------------------------------------
 # A raw wire client: one socat TLS connection per tag, requests numbered
@@ -190,6 +191,7 @@ e_bad=$(wire_err ca file_get '{"file":"not-an-id","seq":0}' 1062)
 assert_eq "$e_stranger" "$e_unknown" "a non-member and an unknown file get the same reply"
 assert_eq "$e_unfinished" "$e_unknown" "an unfinished file and an unknown file get the same reply"
 assert_eq "$e_bad" "$e_unknown" "a malformed id and an unknown file get the same reply"
+assert_eq "$(jq -r .message <<<"$e_unknown")" "no such file" "1062's message"
 wire_err ca file_status "{\"file\":\"$F3\"}" 1062 >/dev/null
 i=0
 for c in "$c0" "$c1" "$c2"; do
@@ -200,6 +202,32 @@ for c in "$c0" "$c1" "$c2"; do
 done
 wire_err da file_get "{\"file\":\"$F3\",\"seq\":3}" -32602 >/dev/null
 assert_eq "$(wire_ok da file_status "{\"file\":\"$F3\"}" | jq -c '[.done, .have]')" '[true,3]' "a reader's file_status"
+
+# --- A reader that streams requests and doesn't read the replies ------------
+# 80 file_get (7 MB of replies) in one go, while nothing reads what comes
+# back: the server stops reading the connection (it is paused), rather than
+# queueing without bound or cutting it off; once the client reads, every
+# reply arrives.
+mkfifo "$T/stall.in" "$T/stall.out"
+exec {stall_in}<>"$T/stall.in" {stall_out}<>"$T/stall.out"
+socat -t 0.5 - "OPENSSL:127.0.0.1:$PORT,verify=0" <"$T/stall.in" >&"$stall_out" 2>"$T/stall.err" &
+stall_pid=$!
+lib_track "$stall_pid"
+{
+	printf '{"jsonrpc":"2.0","id":1,"method":"hello","params":{"version":1}}\n'
+	printf '{"jsonrpc":"2.0","id":2,"method":"resume","params":{"token":"%s"}}\n' "$(cat "$T/users/dave.token")"
+	for ((i = 0; i < 80; i++)); do
+		printf '{"jsonrpc":"2.0","id":%d,"method":"file_get","params":{"file":"%s","seq":0}}\n' $((1000 + i)) "$F3"
+	done
+} >&"$stall_in"
+wait_until 30 "the server to pause the connection" grep -q "paused with" "$SERVER_LOG"
+timeout 60 head -n 82 <&"$stall_out" >"$T/stall.got"
+assert_eq "$(jq -r 'select(.id >= 1000) | .result.data' "$T/stall.got" | sort -u)" "$(base64 -w0 "$c0")" "every streamed file_get got chunk 0"
+assert_eq "$(jq -c 'select(.id >= 1000)' "$T/stall.got" | wc -l)" 80 "all 80 replies came"
+assert_not_contains "$(server_log)" "output queue over the limit" "the connection was paused, not cut off"
+kill "$stall_pid"
+wait "$stall_pid" 2>/dev/null || true
+exec {stall_in}>&- {stall_out}>&-
 
 # --- Size limit, quota, unfinished uploads ---------------------------------
 r=$(wire_err bo file_begin "{\"to\":\"#dev\",\"size\":$((MAXF + 1)),\"chunks\":5}" 1060)
@@ -232,8 +260,15 @@ wire_err bo send "{\"to\":\"alice\",\"cid\":\"f3d\",\"body\":\"$body\",\"file\":
 wire_err bo send "{\"to\":\"alice\",\"cid\":\"f3e\",\"body\":\"$body\",\"file\":\"$U3\"}" 1065 >/dev/null
 wire_err bo send "{\"to\":\"#dev\",\"cid\":\"f3f\",\"body\":\"$body\",\"file\":\"XYZ\"}" -32602 >/dev/null
 assert_eq "$(sql "select count(*) from messages where cid like 'f3%'")" 1 "refused sends stored nothing"
-r=$(wire_ok bo send "{\"to\":\"#dev\",\"cid\":\"f1\",\"body\":\"$body\",\"file\":\"$F1\"}")
-M1=$(jq .id <<<"$r")
+# Two sends announcing one file in one write (so one batch): one wins.
+printf '%s\n' "{\"jsonrpc\":\"2.0\",\"id\":91,\"method\":\"send\",\"params\":{\"to\":\"#dev\",\"cid\":\"f1\",\"body\":\"$body\",\"file\":\"$F1\"}}
+{\"jsonrpc\":\"2.0\",\"id\":92,\"method\":\"send\",\"params\":{\"to\":\"#dev\",\"cid\":\"f1x\",\"body\":\"$body\",\"file\":\"$F1\"}}" >"$T/two-sends"
+cat "$T/two-sends" >&"${CONN_FD[bo]}"
+r=$(wait_for_reply "$(conn_out bo)" 91)
+r2=$(wait_for_reply "$(conn_out bo)" 92)
+assert_eq "$(jq -r .error.code <<<"$r2")" 1065 "the second send announcing the same file"
+M1=$(jq .result.id <<<"$r")
+assert_eq "$(sql "select msg_id from files where id = '$F1'") $(sql "select count(*) from messages where cid = 'f1x'")" "$M1 0" "the first send announced it, the second stored nothing"
 r=$(wire_ok da send "{\"to\":\"#dev\",\"cid\":\"d1\",\"body\":\"$body\"}")
 MD=$(jq .id <<<"$r")
 r=$(wire_ok bo send "{\"to\":\"alice\",\"cid\":\"dm1\",\"body\":\"$body\"}")
