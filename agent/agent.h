@@ -281,6 +281,7 @@ struct json_object *lstore_msg_history(const char *conv, int64_t before,
 	     int limit, int *more);
 int	 lstore_msg_clear(void);
 int	 lstore_msg_delete(int64_t id);
+char	*lstore_msg_conv(int64_t id);
 int64_t	 lstore_event_last_seq(void);
 int	 lstore_event_append(int64_t seq, int64_t ts, const char *type,
 	     const char *conv, const char *json);

@@ -55,6 +55,7 @@ enum lstore_stmt {
 	LSTORE_MSG_HISTORY,
 	LSTORE_MSG_CLEAR,
 	LSTORE_MSG_DELETE,
+	LSTORE_MSG_CONV,
 	LSTORE_EV_LAST,
 	LSTORE_EV_APPEND,
 	LSTORE_EV_SCAN,
@@ -82,6 +83,7 @@ static const char *lstore_sql[LSTORE_NSTMT] = {
 	    " ORDER BY id DESC LIMIT ?3",
 	[LSTORE_MSG_CLEAR] = "DELETE FROM messages",
 	[LSTORE_MSG_DELETE] = "DELETE FROM messages WHERE id = ?1",
+	[LSTORE_MSG_CONV] = "SELECT conv FROM messages WHERE id = ?1",
 	[LSTORE_EV_LAST] = "SELECT max(seq) FROM (SELECT max(seq) AS seq FROM"
 	    " events UNION ALL SELECT seq FROM sqlite_sequence"
 	    " WHERE name = 'events')",
@@ -395,6 +397,21 @@ int
 lstore_msg_clear(void)
 {
 	return (lstore_exec(lstore_stmt(LSTORE_MSG_CLEAR), "message clear"));
+}
+
+/* The conversation of stored message id (owned by the caller), or NULL. */
+char *
+lstore_msg_conv(int64_t id)
+{
+	sqlite3_stmt	*st = lstore_stmt(LSTORE_MSG_CONV);
+	char		*conv = NULL;
+
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_text(st, 0) != NULL)
+		conv = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return (conv);
 }
 
 /* Forget message id (deleted by its sender or a moderator).  0 or -1. */

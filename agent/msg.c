@@ -443,6 +443,7 @@ msg_deleted(struct json_object *wire, int64_t id)
 	const char		*from = msg_get_str(wire, "from");
 	const char		*to = msg_get_str(wire, "to");
 	const char		*conv;
+	char			*known;
 	int64_t			 gone = msg_get_int(wire, "deletes");
 	char			 key[32];
 
@@ -451,7 +452,14 @@ msg_deleted(struct json_object *wire, int64_t id)
 		    __func__);
 		return (-1);
 	}
-	if (to[0] == '#')
+	/*
+	 * A DM's record names who deleted (maybe an admin) and the deleted
+	 * message's recipient: the conversation is best taken from the
+	 * message itself when this agent has it.
+	 */
+	if ((known = lstore_msg_conv(gone)) != NULL)
+		conv = known;
+	else if (to[0] == '#')
 		conv = to;
 	else
 		conv = msg_same_user(from, link_user()) ? to : from;
@@ -463,6 +471,7 @@ msg_deleted(struct json_object *wire, int64_t id)
 	json_object_object_add(ev, "by", json_object_new_string(from));
 	json_object_object_add(ev, "conv", json_object_new_string(conv));
 	events_emit("message_deleted", conv, ev);
+	free(known);
 	return (0);
 }
 
