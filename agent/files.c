@@ -83,6 +83,7 @@ struct files_xfer {
 	int64_t			 next;		/* next seq to send / ask */
 	int64_t			 acked;		/* up: have; down: written */
 	int64_t			 done;		/* plaintext bytes */
+	int64_t			 shown;		/* done at the last progress */
 	int64_t			 req_id;	/* begin / status / end */
 	int			 fd;
 	char			 tmp[PATH_MAX];	/* down: the .part file */
@@ -298,11 +299,23 @@ files_free(struct files_xfer *x, int keep_record)
 	free(x);
 }
 
-/* Emit file_progress for x. */
+/*
+ * Emit file_progress for x: at the start (done 0), at the end, and in
+ * between after each chunk, but no more often than every 1% of the file,
+ * so that a large file does not flood the event log (which keeps the
+ * newest AGENT_EVENTS_KEEP events): at most about 100 per transfer.
+ */
 static void
 files_progress(struct files_xfer *x)
 {
 	struct json_object	*ev;
+	int64_t			 step = x->size / 100;
+
+	if (step < CS_FILE_CHUNK)
+		step = CS_FILE_CHUNK;
+	if (x->done != 0 && x->done != x->size && x->done - x->shown < step)
+		return;
+	x->shown = x->done;
 
 	ev = json_object_new_object();
 	json_object_object_add(ev, "transfer", json_object_new_string(x->id));
