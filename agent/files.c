@@ -180,7 +180,9 @@ files_type_guess(const char *name)
 int64_t
 files_chunks(int64_t size)
 {
-	return (size <= 0 ? 1 : (size + CS_FILE_CHUNK - 1) / CS_FILE_CHUNK);
+	if (size <= 0)
+		return (1);
+	return (size / CS_FILE_CHUNK + (size % CS_FILE_CHUNK != 0));
 }
 
 /* How many transfers are running. */
@@ -539,7 +541,9 @@ files_meta_fits(const char *name, const char *type, const char *text)
 	id[CS_FILE_ID_LEN] = '\0';
 	memset(b64, 'A', sizeof b64 - 1);
 	b64[sec_b64_len(CCRYPTO_FILE_KEY_LEN) - 1] = '\0';
-	o = files_meta(id, name, INT64_MAX, type, hex, b64, b64, text);
+	/* A size with as many digits as any real one. */
+	o = files_meta(id, name, (int64_t)999999999999999, type, hex, b64,
+	    b64, text);
 	fits = strlen(files_meta_str(o)) <= FILES_META_MAX;
 	json_object_put(o);
 	return (fits);

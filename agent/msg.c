@@ -159,7 +159,7 @@ msg_file_parse(const char *json, char *why, size_t whylen)
 	}
 	size = msg_get_int(o, "size");
 	chunks = msg_get_int(o, "chunks");
-	want = size <= 0 ? 1 : (size + CS_FILE_CHUNK - 1) / CS_FILE_CHUNK;
+	want = files_chunks(size);	/* no overflow, whatever size is */
 	if (size < 0 || size > MSG_FILE_SIZE_MAX || chunks != want) {
 		snprintf(why, whylen, "size or chunks");
 		goto bad;
