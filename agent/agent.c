@@ -434,6 +434,7 @@ main(int argc, char **argv)
 	evsignal_add(ev_int, NULL);
 
 	events_init();
+	files_init();
 	keys_init();
 	api_start(fd);
 	log_info("listening on %s, server %s, profile %s",
@@ -449,6 +450,7 @@ main(int argc, char **argv)
 
 	link_stop();
 	relogin_free();
+	files_free_all();
 	outbox_fail_all(CS_ERR_NOT_CONNECTED, "the agent is shutting down");
 	api_stop();
 	events_free();

@@ -68,6 +68,8 @@ struct agent_msg {
 	int		 self;
 	int		 forged;	/* msg_from_wire: forged, not undecryptable */
 	char		*cid;		/* msg_from_wire: the wire cid */
+	struct json_object *file;	/* file message: {name,size,type,digest} */
+	char		*fmeta;		/* msg_from_wire: its JSON, key included */
 };
 
 /* Which events a subscriber or an `events` call wants (events.c). */
@@ -76,8 +78,9 @@ struct agent_msg {
 #define EVENTS_LINK	0x4
 #define EVENTS_ROOM	0x8
 #define EVENTS_SECURITY	0x10	/* key_change, forged, undecryptable */
+#define EVENTS_FILE	0x20	/* file_progress, _sent, _saved, _failed */
 #define EVENTS_ALL	(EVENTS_MESSAGE|EVENTS_PRESENCE|EVENTS_LINK|EVENTS_ROOM|\
-			 EVENTS_SECURITY)
+			 EVENTS_SECURITY|EVENTS_FILE)
 struct events_filter {
 	unsigned int	 types;
 	char		*conv;		/* owned; NULL for every conversation */
@@ -216,6 +219,11 @@ char	*link_tls_pinned(const char *hostport);
 /* outbox.c */
 void	 outbox_submit(struct api_pending *, const char *to, const char *text,
 	     const char *cid);
+struct outbox_msg *outbox_submit_file(const char *to, const char *json,
+	     const char *file, const char *cid,
+	     void (*)(void *, int, const char *, struct json_object *),
+	     void *arg);
+void	 outbox_detach(struct outbox_msg *);
 void	 outbox_link_ready(void);
 void	 outbox_fail_all(int code, const char *message);
 unsigned int outbox_count(void);
@@ -226,10 +234,12 @@ unsigned int outbox_count(void);
 int	 msg_from_wire(struct json_object *, struct agent_msg *,
 	     const char **reason, char *need_keys, size_t need_len);
 struct json_object *msg_json(int64_t, int64_t, const char *, const char *,
-	     const char *, const char *, int);
+	     const char *, const char *, int, struct json_object *);
+struct json_object *msg_file_parse(const char *json, char *why, size_t);
 struct json_object *msg_to_json(const struct agent_msg *);
 void	 msg_clear(struct agent_msg *);
 int	 msg_deliver(struct json_object *wire);
+void	 msg_keep_file(const struct agent_msg *);
 int	 msg_conv_check(const char *conv);
 int	 msg_same_user(const char *, const char *);
 void	 msg_keys_ready(void);
@@ -270,6 +280,8 @@ int	 lstore_msg_insert(const struct agent_msg *);
 struct json_object *lstore_msg_history(const char *conv, int64_t before,
 	     int limit, int *more);
 int	 lstore_msg_clear(void);
+int	 lstore_msg_delete(int64_t id);
+char	*lstore_msg_conv(int64_t id);
 int64_t	 lstore_event_last_seq(void);
 int	 lstore_event_append(int64_t seq, int64_t ts, const char *type,
 	     const char *conv, const char *json);
@@ -278,6 +290,40 @@ int	 lstore_event_scan(int64_t since, int max_rows,
 	     void *arg);
 int	 lstore_event_prune(int64_t upto);
 int	 lstore_event_expire(int64_t min_ts);
+
+/* files.c */
+const char *files_type_guess(const char *name);
+int64_t	 files_chunks(int64_t size);
+int	 files_meta_fits(const char *name, const char *type,
+	     const char *text);
+unsigned int files_count(void);
+const char *files_send(struct api_pending *, const char *conv, int fd,
+	     int64_t size, const char *name, const char *type,
+	     const char *text);
+const char *files_fetch(struct api_pending *, int64_t msg_id,
+	     struct json_object *meta, const char *from, const char *dir,
+	     int fd, const char *tmp);
+void	 files_link_ready(void);
+int	 files_cancel(const char *id);
+struct json_object *files_list(void);
+void	 files_fail_all(const char *reason, const char *message);
+void	 files_init(void);
+void	 files_free_all(void);
+
+/* api-files.c */
+void	 api_file_send(struct api_pending *, struct json_object *);
+void	 api_file_fetch(struct api_pending *, struct json_object *);
+void	 api_file_transfers(struct api_pending *, struct json_object *);
+void	 api_file_cancel(struct api_pending *, struct json_object *);
+
+/* files-save.c */
+#define FILES_NAME_MAX		200	/* bytes of a saved file's name */
+#define FILES_META_MAX		4096	/* bytes of a file message's JSON */
+void	 files_name_sanitize(const char *in, char *out, size_t outlen);
+int	 files_save_temp(const char *dir, char *tmp, size_t tmplen);
+int	 files_save_commit(int fd, const char *tmp, const char *dir,
+	     const char *name, char *path, size_t pathlen);
+void	 files_save_discard(int fd, const char *tmp);
 
 /* relogin.c */
 void	 relogin_init(void);
@@ -292,6 +338,8 @@ enum keys_state {
 	KEYS_LOCKED,		/* key file encrypted, no password yet */
 	KEYS_MISSING,		/* no key file for this account */
 };
+#define KEYS_PT_TEXT		0x01	/* plaintext content: UTF-8 text */
+#define KEYS_PT_FILE		0x02	/* plaintext content: file JSON */
 #define KEYS_OPEN_OK		0
 #define KEYS_OPEN_LOCKED	1
 #define KEYS_OPEN_NO_KEY	2
@@ -311,12 +359,13 @@ int	 keys_was_fetched(const char *folded);
 int	 keys_is_unknown(const char *folded);
 void	 keys_on_event(struct json_object *);
 void	 keys_link_ready(void);
-int	 keys_seal(const char *to, const char *cid, const char *text,
+int	 keys_seal(const char *to, const char *cid, int ptype,
+	     const char *text,
 	     struct json_object *recipients, struct json_object *unreadable,
 	     uint8_t **env, size_t *envlen, char *msg, size_t msglen);
 int	 keys_open(int64_t id, const char *from, const char *to,
 	     const char *cid, const uint8_t *env, size_t len, char **text,
-	     const char **reason);
+	     int *ptype, const char **reason);
 int	 keys_peek_sender(const uint8_t *env, size_t len, char *out,
 	     size_t outlen);
 void	 api_keys_fingerprint(struct api_pending *, struct json_object *);

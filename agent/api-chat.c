@@ -140,6 +140,10 @@ chat_history_cb(void *arg, int code, const char *message,
 	out = json_object_new_array();
 	lstore_begin();
 	for (i = 0; i < n; i++) {
+		/* Deletion records only matter to the event stream. */
+		if (json_object_object_get_ex(json_object_array_get_idx(wire,
+		    i), "deletes", NULL))
+			continue;
 		if (msg_from_wire(json_object_array_get_idx(wire, i),
 		    &m, &reason, NULL, 0) != 0) {
 			msg_clear(&m);
@@ -147,6 +151,7 @@ chat_history_cb(void *arg, int code, const char *message,
 		}
 		if (m.id <= cursor)
 			lstore_msg_insert(&m);
+		msg_keep_file(&m);
 		json_object_array_add(out, msg_to_json(&m));
 		msg_clear(&m);
 	}

@@ -165,6 +165,29 @@ static const struct rpc_param api_p_keys_reset[] = {
 	API_BOOL("confirm", 0),
 	{ NULL }
 };
+static const struct rpc_param api_p_file_send[] = {
+	API_STR("to", RPC_REQUIRED, 1, 1024),
+	API_STR("path", RPC_REQUIRED, 1, 4096),
+	API_STR("name", 0, 1, 1024),
+	API_STR("type", 0, 1, 255),
+	API_STR("text", 0, 0, 65536),
+	API_BOOL("wait", 0),
+	{ NULL }
+};
+static const struct rpc_param api_p_file_fetch[] = {
+	API_INT("id", RPC_REQUIRED, 1, INT64_MAX),
+	API_STR("dir", RPC_REQUIRED, 1, 4096),
+	API_BOOL("wait", 0),
+	{ NULL }
+};
+static const struct rpc_param api_p_file_cancel[] = {
+	API_STR("transfer", RPC_REQUIRED, 1, 32),
+	{ NULL }
+};
+static const struct rpc_param api_p_delete[] = {
+	API_INT("id", RPC_REQUIRED, 1, INT64_MAX),
+	{ NULL }
+};
 
 /* One API method: the whole of what the dispatcher knows about it. */
 struct api_method {
@@ -186,6 +209,11 @@ static const struct api_method api_methods[] = {
 	{ "send", API_LOGIN, api_p_send, api_send },
 	{ "history", API_LOGIN, api_p_history, api_history },
 	{ "who", API_LOGIN, api_p_none, api_who },
+	{ "delete", API_LOGIN, api_p_delete, api_forward },
+	{ "file_send", API_LOGIN, api_p_file_send, api_file_send },
+	{ "file_fetch", API_LOGIN, api_p_file_fetch, api_file_fetch },
+	{ "file_transfers", 0, api_p_none, api_file_transfers },
+	{ "file_cancel", 0, api_p_file_cancel, api_file_cancel },
 	{ "subscribe", 0, api_p_subscribe, api_subscribe },
 	{ "unsubscribe", 0, api_p_none, api_unsubscribe },
 	{ "events", 0, api_p_events, api_events },

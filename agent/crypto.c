@@ -120,6 +120,8 @@ ccrypto_strerror(int error)
 		return ("success");
 	case CCRYPTO_ERR_INVALID:
 		return ("invalid argument");
+	case CCRYPTO_ERR_TRUNCATED:
+		return ("stream ended early or went on after its end");
 	case CCRYPTO_ERR_MALFORMED:
 		return ("malformed input");
 	case CCRYPTO_ERR_VERSION:
@@ -1114,4 +1116,185 @@ out:
 	sodium_memzero(key, sizeof key);
 	ccrypto_free_secret(m, env.ct_len - 16);
 	return (error);
+}
+
+#if CCRYPTO_FILE_ABYTES != crypto_secretstream_xchacha20poly1305_ABYTES || \
+    CCRYPTO_FILE_HDR_LEN != crypto_secretstream_xchacha20poly1305_HEADERBYTES \
+    || CCRYPTO_FILE_KEY_LEN != crypto_secretstream_xchacha20poly1305_KEYBYTES
+#error "file stream sizes differ from libsodium's"
+#endif
+#if CCRYPTO_FILE_CHUNK != CS_FILE_CHUNK || \
+    CCRYPTO_FILE_CHUNK + CCRYPTO_FILE_ABYTES != CS_FILE_CHUNK_MAX
+#error "file chunk sizes differ from proto.h"
+#endif
+
+/* A file stream: key and state in sodium_malloc'd (guarded, locked) memory. */
+struct ccrypto_fstream {
+	crypto_secretstream_xchacha20poly1305_state	 st;
+	uint8_t						 key[CCRYPTO_FILE_KEY_LEN];
+	int						 push;
+	int						 done;
+};
+
+/* Allocate an empty stream in guarded memory; NULL if it can't. */
+static struct ccrypto_fstream *
+ccrypto_fstream_alloc(int push)
+{
+	struct ccrypto_fstream	*fs;
+
+	if ((fs = sodium_malloc(sizeof *fs)) == NULL)
+		return (NULL);
+	sodium_memzero(fs, sizeof *fs);
+	fs->push = push;
+	return (fs);
+}
+
+/*
+ * Start encrypting a file under a fresh key: *out is the stream (owned by
+ * the caller), key and header what the recipients need.  0 or an error.
+ */
+int
+ccrypto_fstream_push_new(struct ccrypto_fstream **out,
+    uint8_t key[CCRYPTO_FILE_KEY_LEN], uint8_t header[CCRYPTO_FILE_HDR_LEN])
+{
+	struct ccrypto_fstream	*fs;
+
+	*out = NULL;
+	if ((fs = ccrypto_fstream_alloc(1)) == NULL)
+		return (CCRYPTO_ERR_INVALID);
+	crypto_secretstream_xchacha20poly1305_keygen(fs->key);
+	if (crypto_secretstream_xchacha20poly1305_init_push(&fs->st, header,
+	    fs->key) != 0) {
+		ccrypto_fstream_free(fs);
+		return (CCRYPTO_ERR_INVALID);
+	}
+	memcpy(key, fs->key, CCRYPTO_FILE_KEY_LEN);
+	*out = fs;
+	return (0);
+}
+
+/*
+ * Encrypt one chunk of len bytes (at most CCRYPTO_FILE_CHUNK) into out,
+ * which holds len + CCRYPTO_FILE_ABYTES; final tags the last chunk, after
+ * which the stream takes no more.
+ */
+int
+ccrypto_fstream_push(struct ccrypto_fstream *fs, const uint8_t *in,
+    size_t len, int final, uint8_t *out)
+{
+	if (!fs->push || len > CCRYPTO_FILE_CHUNK)
+		return (CCRYPTO_ERR_INVALID);
+	if (fs->done)
+		return (CCRYPTO_ERR_TRUNCATED);
+	if (crypto_secretstream_xchacha20poly1305_push(&fs->st, out, NULL,
+	    in, len, NULL, 0, final ?
+	    crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0) != 0)
+		return (CCRYPTO_ERR_INVALID);
+	fs->done = final;
+	return (0);
+}
+
+/* Start decrypting a stream made under key with header. */
+int
+ccrypto_fstream_pull_new(struct ccrypto_fstream **out,
+    const uint8_t key[CCRYPTO_FILE_KEY_LEN],
+    const uint8_t header[CCRYPTO_FILE_HDR_LEN])
+{
+	struct ccrypto_fstream	*fs;
+
+	*out = NULL;
+	if ((fs = ccrypto_fstream_alloc(0)) == NULL)
+		return (CCRYPTO_ERR_INVALID);
+	memcpy(fs->key, key, CCRYPTO_FILE_KEY_LEN);
+	if (crypto_secretstream_xchacha20poly1305_init_pull(&fs->st, header,
+	    fs->key) != 0) {
+		ccrypto_fstream_free(fs);
+		return (CCRYPTO_ERR_MALFORMED);
+	}
+	*out = fs;
+	return (0);
+}
+
+/*
+ * Decrypt the next chunk.  A chunk that fails leaves the stream unusable
+ * (the caller discards everything); so does one after the FINAL chunk.
+ */
+int
+ccrypto_fstream_pull(struct ccrypto_fstream *fs, const uint8_t *in,
+    size_t len, uint8_t *out, size_t *outlen, int *final)
+{
+	unsigned long long	 mlen;
+	unsigned char		 tag;
+
+	*outlen = 0;
+	*final = 0;
+	if (fs->push || len > CCRYPTO_FILE_CHUNK + CCRYPTO_FILE_ABYTES)
+		return (CCRYPTO_ERR_INVALID);
+	if (fs->done)
+		return (CCRYPTO_ERR_TRUNCATED);
+	if (len < CCRYPTO_FILE_ABYTES ||
+	    crypto_secretstream_xchacha20poly1305_pull(&fs->st, out, &mlen,
+	    &tag, in, len, NULL, 0) != 0) {
+		fs->done = 1;
+		return (CCRYPTO_ERR_DECRYPT);
+	}
+	if (tag != 0 && tag != crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
+		fs->done = 1;
+		sodium_memzero(out, (size_t)mlen);
+		return (CCRYPTO_ERR_MALFORMED);
+	}
+	*outlen = (size_t)mlen;
+	*final = fs->done = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+	return (0);
+}
+
+int
+ccrypto_fstream_done(const struct ccrypto_fstream *fs)
+{
+	return (fs->done);
+}
+
+/* Wipe and free a stream (its key and state). */
+void
+ccrypto_fstream_free(struct ccrypto_fstream *fs)
+{
+	if (fs != NULL)
+		sodium_free(fs);	/* wipes before freeing */
+}
+
+struct ccrypto_digest {
+	crypto_generichash_state	 st;
+};
+
+/* A new BLAKE2b-256 digest, unkeyed. */
+struct ccrypto_digest *
+ccrypto_digest_new(void)
+{
+	struct ccrypto_digest	*d;
+
+	d = xmalloc(sizeof *d);
+	crypto_generichash_init(&d->st, NULL, 0, CCRYPTO_DIGEST_LEN);
+	return (d);
+}
+
+void
+ccrypto_digest_update(struct ccrypto_digest *d, const uint8_t *p, size_t len)
+{
+	crypto_generichash_update(&d->st, p, len);
+}
+
+/* The digest of everything given; d takes no more after this. */
+void
+ccrypto_digest_final(struct ccrypto_digest *d, uint8_t out[CCRYPTO_DIGEST_LEN])
+{
+	crypto_generichash_final(&d->st, out, CCRYPTO_DIGEST_LEN);
+}
+
+void
+ccrypto_digest_free(struct ccrypto_digest *d)
+{
+	if (d == NULL)
+		return;
+	sodium_memzero(d, sizeof *d);
+	free(d);
 }

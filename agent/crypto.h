@@ -31,6 +31,7 @@
 #define CCRYPTO_ERR_IO		-11	/* file error; errno is set */
 #define CCRYPTO_ERR_PERM	-12	/* key file readable by group or others */
 #define CCRYPTO_ERR_LOCKED	-13	/* key file encrypted, no password given */
+#define CCRYPTO_ERR_TRUNCATED	-14	/* file stream: data after FINAL, or none */
 
 #define CCRYPTO_NAME_MAX	64	/* user or conversation name bytes */
 #define CCRYPTO_CID_MAX		64	/* client message id bytes */
@@ -146,6 +147,53 @@ int		 ccrypto_envelope_open(const struct ccrypto_identity *,
 		     struct ccrypto_header *, uint8_t **plain, size_t *plainlen);
 int		 ccrypto_envelope_peek(const uint8_t *env, size_t len,
 		     struct ccrypto_header *);
+
+/*
+ * File streams (doc/files.md): XChaCha20-Poly1305 secretstream, one
+ * message per chunk of at most CCRYPTO_FILE_CHUNK plaintext bytes, the
+ * last tagged FINAL.  A stream holds its key and state in guarded memory,
+ * wiped by ccrypto_fstream_free (NULL is fine).
+ */
+#define CCRYPTO_FILE_KEY_LEN	32
+#define CCRYPTO_FILE_HDR_LEN	24
+#define CCRYPTO_FILE_ABYTES	17
+#define CCRYPTO_FILE_CHUNK	65536
+#define CCRYPTO_DIGEST_LEN	32	/* BLAKE2b-256 of a whole file */
+
+struct ccrypto_fstream;
+
+/* A new stream to encrypt under a fresh key: key and header to send along. */
+int		 ccrypto_fstream_push_new(struct ccrypto_fstream **,
+		     uint8_t key[CCRYPTO_FILE_KEY_LEN],
+		     uint8_t header[CCRYPTO_FILE_HDR_LEN]);
+/* Encrypt len (<= CCRYPTO_FILE_CHUNK) bytes into out (len + ABYTES). */
+int		 ccrypto_fstream_push(struct ccrypto_fstream *,
+		     const uint8_t *in, size_t len, int final, uint8_t *out);
+/* A stream to decrypt what key and header began. */
+int		 ccrypto_fstream_pull_new(struct ccrypto_fstream **,
+		     const uint8_t key[CCRYPTO_FILE_KEY_LEN],
+		     const uint8_t header[CCRYPTO_FILE_HDR_LEN]);
+/*
+ * Decrypt one chunk of len bytes into out (len - ABYTES bytes, stored in
+ * *outlen); *final says whether it was the last.  CCRYPTO_ERR_DECRYPT if
+ * it does not authenticate (tampered, reordered, wrong key),
+ * CCRYPTO_ERR_TRUNCATED if the stream already ended.
+ */
+int		 ccrypto_fstream_pull(struct ccrypto_fstream *,
+		     const uint8_t *in, size_t len, uint8_t *out,
+		     size_t *outlen, int *final);
+/* 1 once the FINAL chunk went through. */
+int		 ccrypto_fstream_done(const struct ccrypto_fstream *);
+void		 ccrypto_fstream_free(struct ccrypto_fstream *);
+
+/* Incremental BLAKE2b-256 of a file's plaintext (caller frees). */
+struct ccrypto_digest;
+struct ccrypto_digest *ccrypto_digest_new(void);
+void		 ccrypto_digest_update(struct ccrypto_digest *,
+		     const uint8_t *, size_t);
+void		 ccrypto_digest_final(struct ccrypto_digest *,
+		     uint8_t out[CCRYPTO_DIGEST_LEN]);
+void		 ccrypto_digest_free(struct ccrypto_digest *);
 
 /* Wipe len bytes of p and free it (plaintexts, export blobs); NULL is fine. */
 void		 ccrypto_free_secret(void *p, size_t len);

@@ -41,6 +41,11 @@ static const struct {
 	{ "key_change", EVENTS_SECURITY },
 	{ "forged", EVENTS_SECURITY },
 	{ "undecryptable", EVENTS_SECURITY },
+	{ "message_deleted", EVENTS_MESSAGE },
+	{ "file_progress", EVENTS_FILE },
+	{ "file_sent", EVENTS_FILE },
+	{ "file_saved", EVENTS_FILE },
+	{ "file_failed", EVENTS_FILE },
 };
 
 #define EVENTS_EXPIRE_EVERY	100		/* events between age checks */
@@ -148,7 +153,10 @@ events_filter_parse(struct json_object *params, struct events_filter *f,
 			    == 0) {
 				snprintf(msg, msglen, "parameter types: "
 				    "unknown event type (one of message, "
-				    "presence, link, room)");
+				    "presence, link, room, key_change, forged, "
+				    "undecryptable, message_deleted, "
+				    "file_progress, file_sent, file_saved, "
+				    "file_failed)");
 				return (CS_ERR_PARAMS);
 			}
 			f->types |= bit;
@@ -255,7 +263,8 @@ events_fanout(struct json_object *ev)
 		seq = json_object_get_int64(v);
 	if (json_object_object_get_ex(ev, "type", &v))
 		type = json_object_get_string(v);
-	key = strcmp(type, "message") == 0 ? "conv" :
+	key = strcmp(type, "message") == 0 ||
+	    strcmp(type, "message_deleted") == 0 ? "conv" :
 	    strcmp(type, "room") == 0 ? "room" : NULL;
 	if (key != NULL && json_object_object_get_ex(ev, key, &v))
 		conv = json_object_get_string(v);

@@ -45,7 +45,6 @@
 
 #define KEYS_FILE	"identity"
 #define KEYS_RETIRED_MAX 16	/* old bundles kept per peer */
-#define KEYS_PT_TEXT	0x01	/* plaintext content type: UTF-8 text */
 
 static struct {
 	struct ccrypto_identity	*id;
@@ -891,13 +890,14 @@ keys_link_ready(void)
 /* ---- sealing and opening ---------------------------------------------- */
 
 /*
- * Seal text for conversation to (folded: "#room" or a username) under
+ * Seal text (content type ptype: KEYS_PT_TEXT, or KEYS_PT_FILE for a file
+ * message's JSON) for conversation to (folded: "#room" or a username) under
  * cid for recipients (an array of folded usernames, the sender excluded
  * or not).  Fills *env (owned) or returns a CS_ERR_* code with a message;
  * names without a pin go to unreadable (an array, owned by the caller).
  */
 int
-keys_seal(const char *to, const char *cid, const char *text,
+keys_seal(const char *to, const char *cid, int ptype, const char *text,
     struct json_object *recipients, struct json_object *unreadable,
     uint8_t **env, size_t *envlen, char *msg, size_t msglen)
 {
@@ -917,7 +917,8 @@ keys_seal(const char *to, const char *cid, const char *text,
 		return (keys.state == KEYS_LOCKED ? CS_ERR_KEYS_LOCKED :
 		    CS_ERR_KEYS_MISSING);
 	}
-	if (len > CCRYPTO_PLAIN_MAX - 1) {
+	if (len > CCRYPTO_PLAIN_MAX - 1 ||
+	    (ptype == KEYS_PT_FILE && len > FILES_META_MAX)) {
 		snprintf(msg, msglen, "message too long");
 		return (CS_ERR_BODY_TOO_BIG);
 	}
@@ -946,7 +947,7 @@ keys_seal(const char *to, const char *cid, const char *text,
 		pubs[n++] = pub;
 	}
 	plain = xmalloc(len + 1);
-	plain[0] = KEYS_PT_TEXT;
+	plain[0] = (uint8_t)ptype;
 	memcpy(plain + 1, text, len);
 	rc = ccrypto_envelope_seal(keys.id, to, cid, plain, len + 1,
 	    (const struct ccrypto_pub *const *)pubs, n, env, envlen);
@@ -1013,14 +1014,16 @@ keys_lookup_cb(void *arg, const char *sender, const uint8_t *kid)
 
 /*
  * Open an envelope the server delivered as message id from `from` to `to`
- * under cid.  Returns KEYS_OPEN_OK with *text (owned, NUL-terminated),
+ * under cid.  Returns KEYS_OPEN_OK with *text (owned, NUL-terminated) of
+ * content type *ptype (KEYS_PT_TEXT or KEYS_PT_FILE),
  * KEYS_OPEN_LOCKED (keys not ready), KEYS_OPEN_NO_KEY (sender's key not
  * pinned: fetch and try again), or KEYS_OPEN_FORGED / KEYS_OPEN_UNDECRYPTABLE
  * with *reason (static).
  */
 int
 keys_open(int64_t id, const char *from, const char *to, const char *cid,
-    const uint8_t *env, size_t len, char **text, const char **reason)
+    const uint8_t *env, size_t len, char **text, int *ptype,
+    const char **reason)
 {
 	struct ccrypto_header	 h;
 	uint8_t			*plain = NULL;
@@ -1031,6 +1034,7 @@ keys_open(int64_t id, const char *from, const char *to, const char *cid,
 	int			 rc;
 
 	*text = NULL;
+	*ptype = 0;
 	*reason = NULL;
 	if (keys_get_state() != KEYS_READY)
 		return (KEYS_OPEN_LOCKED);
@@ -1079,13 +1083,15 @@ keys_open(int64_t id, const char *from, const char *to, const char *cid,
 		ccrypto_free_secret(plain, plen);
 		return (KEYS_OPEN_FORGED);
 	}
-	if (plen < 2 || plain[0] != KEYS_PT_TEXT ||
+	if (plen < 2 || (plain[0] != KEYS_PT_TEXT && plain[0] != KEYS_PT_FILE) ||
+	    (plain[0] == KEYS_PT_FILE && plen - 1 > FILES_META_MAX) ||
 	    !utf8_valid((const char *)plain + 1, plen - 1) ||
 	    memchr(plain + 1, '\0', plen - 1) != NULL) {
 		ccrypto_free_secret(plain, plen);
 		*reason = "unsupported";
 		return (KEYS_OPEN_UNDECRYPTABLE);
 	}
+	*ptype = plain[0];
 	*text = xmalloc(plen);
 	memcpy(*text, plain + 1, plen - 1);
 	(*text)[plen - 1] = '\0';

@@ -664,6 +664,7 @@ link_session_end(int code, const char *why)
 	lstore_kv_del("token");
 	link_session_set(NULL, NULL, 0);
 	keys_session_end();
+	files_fail_all("cancelled", why);
 	outbox_fail_all(code, why);
 }
 
@@ -760,6 +761,7 @@ link_ready(void)
 	if (lnk.state == LINK_READY && lnk.token != NULL) {
 		keys_link_ready();
 		outbox_link_ready();
+		files_link_ready();
 	}
 	relogin_link_ready();
 }

@@ -25,7 +25,7 @@
  * server, sync cursor).  SQLite types never leave this file.
  */
 
-#define LSTORE_SCHEMA_VERSION	1
+#define LSTORE_SCHEMA_VERSION	2
 
 static const char *lstore_schema =
 	"CREATE TABLE IF NOT EXISTS kv ("
@@ -34,13 +34,17 @@ static const char *lstore_schema =
 	"  id INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"
 	"  sender TEXT NOT NULL, recipient TEXT NOT NULL,"
 	"  conv TEXT NOT NULL COLLATE NOCASE, text TEXT NOT NULL,"
-	"  self INTEGER NOT NULL);"
+	"  self INTEGER NOT NULL, file TEXT);"
 	"CREATE INDEX IF NOT EXISTS messages_conv ON messages (conv, id);"
 	"CREATE TABLE IF NOT EXISTS events ("
 	"  seq INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,"
 	"  type TEXT NOT NULL, conv TEXT COLLATE NOCASE, json TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS events_ts ON events (ts);"
-	"PRAGMA user_version = 1;";
+	"PRAGMA user_version = 2;";
+
+/* Version 1 stores had no file column (a file message's public part). */
+static const char *lstore_upgrade_1 =
+	"ALTER TABLE messages ADD COLUMN file TEXT;";
 
 enum lstore_stmt {
 	LSTORE_KV_GET,
@@ -50,6 +54,8 @@ enum lstore_stmt {
 	LSTORE_MSG_INSERT,
 	LSTORE_MSG_HISTORY,
 	LSTORE_MSG_CLEAR,
+	LSTORE_MSG_DELETE,
+	LSTORE_MSG_CONV,
 	LSTORE_EV_LAST,
 	LSTORE_EV_APPEND,
 	LSTORE_EV_SCAN,
@@ -70,12 +76,14 @@ static const char *lstore_sql[LSTORE_NSTMT] = {
 	[LSTORE_KV_SCAN] = "SELECT k, v FROM kv"
 	    " WHERE substr(k, 1, length(?1)) = ?1 ORDER BY k",
 	[LSTORE_MSG_INSERT] = "INSERT OR IGNORE INTO messages"
-	    " (id, ts, sender, recipient, conv, text, self)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    " (id, ts, sender, recipient, conv, text, self, file)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[LSTORE_MSG_HISTORY] = "SELECT id, ts, sender, recipient, conv, text,"
-	    " self FROM messages WHERE conv = ?1 AND id < ?2"
+	    " self, file FROM messages WHERE conv = ?1 AND id < ?2"
 	    " ORDER BY id DESC LIMIT ?3",
 	[LSTORE_MSG_CLEAR] = "DELETE FROM messages",
+	[LSTORE_MSG_DELETE] = "DELETE FROM messages WHERE id = ?1",
+	[LSTORE_MSG_CONV] = "SELECT conv FROM messages WHERE id = ?1",
 	[LSTORE_EV_LAST] = "SELECT max(seq) FROM (SELECT max(seq) AS seq FROM"
 	    " events UNION ALL SELECT seq FROM sqlite_sequence"
 	    " WHERE name = 'events')",
@@ -163,6 +171,9 @@ lstore_open(const char *path)
 		    "agent knows (%d)", path, version, LSTORE_SCHEMA_VERSION);
 		goto fail;
 	}
+	if (version == 1 && sqlite3_exec(lstore_db, lstore_upgrade_1, NULL,
+	    NULL, &err) != SQLITE_OK)
+		goto fail_exec;
 	if (sqlite3_exec(lstore_db, lstore_schema, NULL, NULL, &err) !=
 	    SQLITE_OK)
 		goto fail_exec;
@@ -315,6 +326,7 @@ int
 lstore_msg_insert(const struct agent_msg *m)
 {
 	sqlite3_stmt	*st = lstore_stmt(LSTORE_MSG_INSERT);
+	const char	*file = NULL;
 
 	sqlite3_bind_int64(st, 1, m->id);
 	sqlite3_bind_int64(st, 2, m->ts);
@@ -323,6 +335,11 @@ lstore_msg_insert(const struct agent_msg *m)
 	sqlite3_bind_text(st, 5, m->conv, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, m->text, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 7, m->self);
+	if (m->file != NULL) {
+		file = json_object_to_json_string_ext(m->file,
+		    JSON_C_TO_STRING_PLAIN|JSON_C_TO_STRING_NOSLASHESCAPE);
+		sqlite3_bind_text(st, 8, file, -1, SQLITE_TRANSIENT);
+	}
 	if (lstore_exec(st, "message insert") != 0)
 		return (-1);
 	return (sqlite3_changes(lstore_db) > 0);
@@ -337,7 +354,8 @@ struct json_object *
 lstore_msg_history(const char *conv, int64_t before, int limit, int *more)
 {
 	sqlite3_stmt		*st = lstore_stmt(LSTORE_MSG_HISTORY);
-	struct json_object	*rows, *out;
+	struct json_object	*rows, *out, *file;
+	const char		*fs;
 	size_t			 i, n;
 
 	*more = 0;
@@ -350,13 +368,16 @@ lstore_msg_history(const char *conv, int64_t before, int limit, int *more)
 			*more = 1;
 			break;
 		}
+		fs = (const char *)sqlite3_column_text(st, 7);
+		file = fs != NULL ? json_tokener_parse(fs) : NULL;
 		json_object_array_add(rows, msg_json(
 		    sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
 		    (const char *)sqlite3_column_text(st, 2),
 		    (const char *)sqlite3_column_text(st, 3),
 		    (const char *)sqlite3_column_text(st, 4),
 		    (const char *)sqlite3_column_text(st, 5),
-		    sqlite3_column_int(st, 6)));
+		    sqlite3_column_int(st, 6), file));
+		json_object_put(file);
 	}
 	sqlite3_reset(st);
 
@@ -376,6 +397,31 @@ int
 lstore_msg_clear(void)
 {
 	return (lstore_exec(lstore_stmt(LSTORE_MSG_CLEAR), "message clear"));
+}
+
+/* The conversation of stored message id (owned by the caller), or NULL. */
+char *
+lstore_msg_conv(int64_t id)
+{
+	sqlite3_stmt	*st = lstore_stmt(LSTORE_MSG_CONV);
+	char		*conv = NULL;
+
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_text(st, 0) != NULL)
+		conv = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return (conv);
+}
+
+/* Forget message id (deleted by its sender or a moderator).  0 or -1. */
+int
+lstore_msg_delete(int64_t id)
+{
+	sqlite3_stmt	*st = lstore_stmt(LSTORE_MSG_DELETE);
+
+	sqlite3_bind_int64(st, 1, id);
+	return (lstore_exec(st, "message delete"));
 }
 
 /* The highest event seq ever given out (kept even when events are pruned). */

@@ -62,6 +62,11 @@ msg_clear(struct agent_msg *m)
 		sec_wipe(m->text, strlen(m->text));
 		free(m->text);
 	}
+	if (m->fmeta != NULL) {
+		sec_wipe(m->fmeta, strlen(m->fmeta));
+		free(m->fmeta);
+	}
+	json_object_put(m->file);
 	memset(m, 0, sizeof *m);
 }
 
@@ -87,6 +92,108 @@ msg_get_int(struct json_object *obj, const char *name)
 	    !json_object_is_type(v, json_type_int))
 		return (-1);
 	return (json_object_get_int64(v));
+}
+
+#define MSG_FILE_SIZE_MAX	((int64_t)1 << 40)	/* sanity bound */
+
+/* 1 if s is exactly len lower-case hex digits. */
+static int
+msg_is_hex(const char *s, size_t len)
+{
+	return (strlen(s) == len && strspn(s, "0123456789abcdef") == len);
+}
+
+/* 1 if s is base64 of exactly len bytes. */
+static int
+msg_is_b64(const char *s, size_t len)
+{
+	uint8_t	 buf[64];
+	size_t	 slen = strlen(s);
+
+	return (len <= sizeof buf && slen == sec_b64_len(len) - 1 &&
+	    sec_b64_decode(s, slen, buf, sizeof buf) == (int)len);
+}
+
+/*
+ * Parse and check a file message's JSON (doc/files.md, content type 02).
+ * Returns a new object (owned by the caller; it holds the key) or NULL
+ * with why set.
+ */
+struct json_object *
+msg_file_parse(const char *json, char *why, size_t whylen)
+{
+	struct json_object	*o, *v;
+	int64_t			 size, chunks, want;
+	const char		*s;
+
+	if ((o = json_tokener_parse(json)) == NULL ||
+	    !json_object_is_type(o, json_type_object)) {
+		snprintf(why, whylen, "not a JSON object");
+		goto bad;
+	}
+	if (msg_get_int(o, "v") != 1) {
+		snprintf(why, whylen, "version");
+		goto bad;
+	}
+	if ((s = msg_get_str(o, "file")) == NULL ||
+	    !msg_is_hex(s, CS_FILE_ID_LEN)) {
+		snprintf(why, whylen, "file id");
+		goto bad;
+	}
+	if ((s = msg_get_str(o, "name")) == NULL || strlen(s) > 1024) {
+		snprintf(why, whylen, "name");
+		goto bad;
+	}
+	if ((s = msg_get_str(o, "type")) == NULL || strlen(s) > 255) {
+		snprintf(why, whylen, "type");
+		goto bad;
+	}
+	if ((s = msg_get_str(o, "digest")) == NULL || !msg_is_hex(s, 64)) {
+		snprintf(why, whylen, "digest");
+		goto bad;
+	}
+	if ((s = msg_get_str(o, "key")) == NULL || !msg_is_b64(s, 32) ||
+	    (s = msg_get_str(o, "header")) == NULL || !msg_is_b64(s, 24)) {
+		snprintf(why, whylen, "key or header");
+		goto bad;
+	}
+	size = msg_get_int(o, "size");
+	chunks = msg_get_int(o, "chunks");
+	want = files_chunks(size);	/* no overflow, whatever size is */
+	if (size < 0 || size > MSG_FILE_SIZE_MAX || chunks != want) {
+		snprintf(why, whylen, "size or chunks");
+		goto bad;
+	}
+	if (json_object_object_get_ex(o, "text", &v) &&
+	    !json_object_is_type(v, json_type_string)) {
+		snprintf(why, whylen, "text");
+		goto bad;
+	}
+	return (o);
+bad:
+	json_object_put(o);
+	return (NULL);
+}
+
+/* The public part of a file message (no key): {name, size, type, digest}. */
+static struct json_object *
+msg_file_public(struct json_object *meta)
+{
+	struct json_object	*f, *v;
+	const char		*keys[] = { "name", "size", "type", "digest" };
+	size_t			 i;
+
+	f = json_object_new_object();
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		/* Copies: the caller wipes meta. */
+		if (!json_object_object_get_ex(meta, keys[i], &v))
+			continue;
+		json_object_object_add(f, keys[i],
+		    json_object_is_type(v, json_type_int) ?
+		    json_object_new_int64(json_object_get_int64(v)) :
+		    json_object_new_string(json_object_get_string(v)));
+	}
+	return (f);
 }
 
 /*
@@ -133,9 +240,11 @@ msg_from_wire(struct json_object *obj, struct agent_msg *m,
     const char **reason, char *need_keys, size_t need_len)
 {
 	const char	*from, *to, *body, *cid, *me = link_user();
+	struct json_object *meta;
 	uint8_t		*raw;
 	size_t		 blen;
-	int		 n, rc;
+	int		 n, rc, ptype;
+	char		 why[64];
 
 	memset(m, 0, sizeof *m);
 	*reason = NULL;
@@ -167,7 +276,8 @@ msg_from_wire(struct json_object *obj, struct agent_msg *m,
 		*reason = "malformed";
 		return (MSG_SECURITY);
 	}
-	rc = keys_open(m->id, from, to, cid, raw, (size_t)n, &m->text, reason);
+	rc = keys_open(m->id, from, to, cid, raw, (size_t)n, &m->text, &ptype,
+	    reason);
 	if (rc == KEYS_OPEN_NO_KEY && need_keys != NULL &&
 	    keys_peek_sender(raw, (size_t)n, need_keys, need_len) != 0)
 		rc = KEYS_OPEN_UNDECRYPTABLE, *reason = "malformed";
@@ -179,6 +289,20 @@ msg_from_wire(struct json_object *obj, struct agent_msg *m,
 			m->forged = 1;
 			return (MSG_SECURITY);
 		}
+		if (ptype != KEYS_PT_FILE)
+			return (0);
+		if ((meta = msg_file_parse(m->text, why, sizeof why)) == NULL) {
+			log_warnx("%s: file message %lld: bad %s", __func__,
+			    (long long)m->id, why);
+			*reason = "malformed";
+			return (MSG_SECURITY);
+		}
+		m->fmeta = m->text;
+		m->text = xstrdup(msg_get_str(meta, "text") != NULL ?
+		    msg_get_str(meta, "text") : "");
+		m->file = msg_file_public(meta);
+		agent_wipe_json(meta);
+		json_object_put(meta);
 		return (0);
 	case KEYS_OPEN_LOCKED:
 		return (MSG_STALL);
@@ -196,12 +320,12 @@ msg_from_wire(struct json_object *obj, struct agent_msg *m,
 }
 
 /*
- * The API form of a message, {id, ts, from, to, conv, text, self}: a new
- * object owned by the caller.
+ * The API form of a message, {id, ts, from, to, conv, text, self} and
+ * file (borrowed; NULL if none): a new object owned by the caller.
  */
 struct json_object *
 msg_json(int64_t id, int64_t ts, const char *from, const char *to,
-    const char *conv, const char *text, int self)
+    const char *conv, const char *text, int self, struct json_object *file)
 {
 	struct json_object	*obj;
 
@@ -213,6 +337,8 @@ msg_json(int64_t id, int64_t ts, const char *from, const char *to,
 	json_object_object_add(obj, "conv", json_object_new_string(conv));
 	json_object_object_add(obj, "text", json_object_new_string(text));
 	json_object_object_add(obj, "self", json_object_new_boolean(self));
+	if (file != NULL)
+		json_object_object_add(obj, "file", json_object_get(file));
 	return (obj);
 }
 
@@ -221,7 +347,7 @@ struct json_object *
 msg_to_json(const struct agent_msg *m)
 {
 	return (msg_json(m->id, m->ts, m->from, m->to, m->conv, m->text,
-	    m->self));
+	    m->self, m->file));
 }
 
 /*
@@ -283,6 +409,73 @@ msg_security_event(const struct agent_msg *m, const char *reason)
 }
 
 /*
+ * Keep what fetching m's file needs under "file:<id>": {from, conv, meta}
+ * with meta its sealed JSON (key included), so file_fetch works on any
+ * file message this agent has seen.
+ */
+void
+msg_keep_file(const struct agent_msg *m)
+{
+	struct json_object	*o;
+	char			 key[32];
+
+	if (m->fmeta == NULL)
+		return;
+	snprintf(key, sizeof key, "file:%lld", (long long)m->id);
+	o = json_object_new_object();
+	json_object_object_add(o, "from", json_object_new_string(m->from));
+	json_object_object_add(o, "conv", json_object_new_string(m->conv));
+	json_object_object_add(o, "meta", json_object_new_string(m->fmeta));
+	lstore_kv_set(key, json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN|JSON_C_TO_STRING_NOSLASHESCAPE));
+	agent_wipe_json(o);
+	json_object_put(o);
+}
+
+/*
+ * A deletion record (id, ts, from, to, deletes): forget the message it
+ * deletes, and its file's key, and tell clients.  Returns 0 or -1.
+ */
+static int
+msg_deleted(struct json_object *wire, int64_t id)
+{
+	struct json_object	*ev;
+	const char		*from = msg_get_str(wire, "from");
+	const char		*to = msg_get_str(wire, "to");
+	const char		*conv;
+	char			*known;
+	int64_t			 gone = msg_get_int(wire, "deletes");
+	char			 key[32];
+
+	if (from == NULL || to == NULL || gone <= 0) {
+		log_warnx("%s: malformed deletion record from server",
+		    __func__);
+		return (-1);
+	}
+	/*
+	 * A DM's record names who deleted (maybe an admin) and the deleted
+	 * message's recipient: the conversation is best taken from the
+	 * message itself when this agent has it.
+	 */
+	if ((known = lstore_msg_conv(gone)) != NULL)
+		conv = known;
+	else if (to[0] == '#')
+		conv = to;
+	else
+		conv = msg_same_user(from, link_user()) ? to : from;
+	lstore_msg_delete(gone);
+	snprintf(key, sizeof key, "file:%lld", (long long)gone);
+	lstore_kv_del(key);
+	ev = json_object_new_object();
+	json_object_object_add(ev, "id", json_object_new_int64(gone));
+	json_object_object_add(ev, "by", json_object_new_string(from));
+	json_object_object_add(ev, "conv", json_object_new_string(conv));
+	events_emit("message_deleted", conv, ev);
+	free(known);
+	return (0);
+}
+
+/*
  * Take one message the server delivered in order (live or in a sync page):
  * if its id is above the sync cursor, store it and, if it was new, emit a
  * message event (or a forged / undecryptable one).  So each message id is
@@ -297,12 +490,19 @@ msg_deliver(struct json_object *wire)
 	const char		*reason;
 	char			 sender[CS_CID_MAX + 1];
 	char			 key[MSG_CID_KEY];
-	int64_t			 cursor;
+	int64_t			 cursor, id;
 	int			 rc;
 
 	if (msg_stall)
 		return (-1);
 	cursor = lstore_kv_get_int("cursor", 0);
+	if (json_object_object_get_ex(wire, "deletes", NULL)) {
+		if ((id = msg_get_int(wire, "id")) <= cursor)
+			return (0);
+		rc = msg_deleted(wire, id);
+		lstore_kv_set_int("cursor", id);
+		return (rc);
+	}
 	sender[0] = '\0';
 	rc = msg_from_wire(wire, &m, &reason, sender, sizeof sender);
 	if (m.id > 0 && m.id <= cursor) {
@@ -332,6 +532,7 @@ msg_deliver(struct json_object *wire)
 	msg_cid_key(m.from, m.cid, key, sizeof key);
 	lstore_kv_set_int(key, m.id);
 	rc = lstore_msg_insert(&m);
+	msg_keep_file(&m);
 	lstore_kv_set_int("cursor", m.id);
 	if (rc == 1) {
 		ev = msg_to_json(&m);

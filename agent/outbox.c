@@ -37,6 +37,11 @@ struct outbox_msg {
 	struct api_pending	*p;
 	char			 cid[CS_CID_MAX + 1];
 	char			*to;
+	int			 ptype;		/* KEYS_PT_TEXT or _FILE */
+	char			 file[CS_FILE_ID_LEN + 1]; /* "" if none */
+	void			(*done)(void *, int, const char *,
+				    struct json_object *);
+	void			*done_arg;	/* instead of p, if done */
 	char			*text;		/* until sealed; wiped */
 	char			*body;		/* base64; NULL until sealed */
 	int64_t			 epoch;		/* room: sealed for; -1 DM */
@@ -54,6 +59,33 @@ static TAILQ_HEAD(, outbox_msg) outbox_q = TAILQ_HEAD_INITIALIZER(outbox_q);
 static unsigned int	 outbox_n;
 
 static void	outbox_destroy(struct outbox_msg *);
+
+/*
+ * Answer m's sender: its API client (p), or the done callback of an
+ * internal send (a file message), with result (borrowed) or an error.
+ */
+static void
+outbox_answer(struct outbox_msg *m, int code, const char *message,
+    struct json_object *data, struct json_object *result)
+{
+	if (m->done != NULL) {
+		m->done(m->done_arg, code, message, result);
+		m->done = NULL;
+		if (result != NULL)
+			json_object_put(result);
+		json_object_put(data);
+		return;
+	}
+	if (m->p == NULL) {
+		json_object_put(result);
+		json_object_put(data);
+		return;
+	}
+	if (code != 0)
+		api_error(m->p, code, message, data);
+	else
+		api_reply(m->p, result);
+}
 
 /* Unlink and free m (its pending record must be answered already). */
 static void
@@ -114,7 +146,7 @@ outbox_sent_cb(void *arg, int code, const char *message,
 		return;
 	}
 	if (code != 0) {
-		api_error(m->p, code, message, json_object_get(data));
+		outbox_answer(m, code, message, json_object_get(data), NULL);
 		outbox_free(m);
 		return;
 	}
@@ -133,7 +165,7 @@ outbox_sent_cb(void *arg, int code, const char *message,
 	    json_object_array_length(m->unreadable) > 0)
 		json_object_object_add(r, "unreadable_by",
 		    json_object_get(m->unreadable));
-	api_reply(m->p, r);
+	outbox_answer(m, 0, NULL, NULL, r);
 	outbox_free(m);
 }
 
@@ -141,7 +173,7 @@ outbox_sent_cb(void *arg, int code, const char *message,
 static void
 outbox_fail(struct outbox_msg *m, int code, const char *message)
 {
-	api_error(m->p, code, message, NULL);
+	outbox_answer(m, code, message, NULL, NULL);
 	outbox_free(m);
 }
 
@@ -162,7 +194,7 @@ outbox_seal_finish(struct outbox_msg *m)
 		name_fold(m->to, conv, sizeof conv);
 	json_object_put(m->unreadable);
 	m->unreadable = json_object_new_array();
-	rc = keys_seal(conv, m->cid, m->text, m->rcpts, m->unreadable, &env,
+	rc = keys_seal(conv, m->cid, m->ptype, m->text, m->rcpts, m->unreadable, &env,
 	    &envlen, msg, sizeof msg);
 	if (rc != 0) {
 		outbox_fail(m, rc, msg);
@@ -336,6 +368,9 @@ outbox_transmit(struct outbox_msg *m)
 	if (m->epoch >= 0)
 		json_object_object_add(params, "epoch",
 		    json_object_new_int64(m->epoch));
+	if (m->file[0] != '\0')
+		json_object_object_add(params, "file",
+		    json_object_new_string(m->file));
 	if (link_request("send", params, 0, outbox_sent_cb, m,
 	    &m->req_id) != 0)
 		m->req_id = 0;
@@ -349,9 +384,29 @@ outbox_timeout_cb(int fd, short what, void *arg)
 
 	log_warnx("%s: message %s: no answer from the server", __func__,
 	    m->cid);
-	api_error(m->p, CS_ERR_TIMEOUT, "the server did not answer in time; "
-	    "sending again with the same cid is safe", NULL);
+	outbox_answer(m, CS_ERR_TIMEOUT, "the server did not answer in time; "
+	    "sending again with the same cid is safe", NULL, NULL);
 	outbox_free(m);
+}
+
+/* Queue a new message for to; the caller sets how it is answered. */
+static struct outbox_msg *
+outbox_new(const char *to, int ptype, const char *text, const char *cid)
+{
+	struct outbox_msg	*m;
+	struct timeval		 tv = { AGENT_SEND_TIMEOUT / 1000, 0 };
+
+	m = xcalloc(1, sizeof *m);
+	snprintf(m->cid, sizeof m->cid, "%s", cid);
+	m->to = xstrdup(to);
+	m->ptype = ptype;
+	m->text = xstrdup(text);
+	m->epoch = -1;
+	m->timer = evtimer_new(agent_base, outbox_timeout_cb, m);
+	evtimer_add(m->timer, &tv);
+	TAILQ_INSERT_TAIL(&outbox_q, m, entry);
+	outbox_n++;
+	return (m);
 }
 
 /*
@@ -364,7 +419,6 @@ outbox_submit(struct api_pending *p, const char *to, const char *text,
     const char *cid)
 {
 	struct outbox_msg	*m;
-	struct timeval		 tv = { AGENT_SEND_TIMEOUT / 1000, 0 };
 
 	if (outbox_n >= AGENT_OUTBOX_MAX) {
 		api_error(p, CS_ERR_NOT_CONNECTED, "not connected to the "
@@ -376,17 +430,54 @@ outbox_submit(struct api_pending *p, const char *to, const char *text,
 		    "keys_unlock with the account password", NULL);
 		return;
 	}
-	m = xcalloc(1, sizeof *m);
+	m = outbox_new(to, KEYS_PT_TEXT, text, cid);
 	m->p = p;
-	snprintf(m->cid, sizeof m->cid, "%s", cid);
-	m->to = xstrdup(to);
-	m->text = xstrdup(text);
-	m->epoch = -1;
-	m->timer = evtimer_new(agent_base, outbox_timeout_cb, m);
-	evtimer_add(m->timer, &tv);
-	TAILQ_INSERT_TAIL(&outbox_q, m, entry);
-	outbox_n++;
 	outbox_transmit(m);
+}
+
+/* Transmit what waits (outbox_submit_file's deferred start). */
+static void
+outbox_kick_cb(int fd, short what, void *arg)
+{
+	outbox_link_ready();
+}
+
+/*
+ * Queue a file message (content type 02, json its sealed metadata) that
+ * announces the uploaded file `file`, and call done(arg, code, message,
+ * result) once: result as a send's (borrowed), or an error.  Returns a
+ * handle for outbox_detach(), or NULL (done not called) if the outbox is
+ * full.
+ */
+struct outbox_msg *
+outbox_submit_file(const char *to, const char *json, const char *file,
+    const char *cid, void (*done)(void *, int, const char *,
+    struct json_object *), void *arg)
+{
+	struct outbox_msg	*m;
+	struct timeval		 tv = { 0, 0 };
+
+	if (outbox_n >= AGENT_OUTBOX_MAX)
+		return (NULL);
+	m = outbox_new(to, KEYS_PT_FILE, json, cid);
+	snprintf(m->file, sizeof m->file, "%s", file);
+	m->done = done;
+	m->done_arg = arg;
+	/*
+	 * Not now: sealing may fail at once and call done, and the caller
+	 * must have its handle first.  From the loop, like a reconnect.
+	 */
+	event_base_once(agent_base, -1, EV_TIMEOUT, outbox_kick_cb, NULL,
+	    &tv);
+	return (m);
+}
+
+/* The owner of a file message's done callback is going: never call it. */
+void
+outbox_detach(struct outbox_msg *m)
+{
+	m->done = NULL;
+	m->done_arg = NULL;
 }
 
 /* The link is ready (again): send everything that waits, in order. */
@@ -406,7 +497,7 @@ outbox_fail_all(int code, const char *message)
 	struct outbox_msg	*m;
 
 	while ((m = TAILQ_FIRST(&outbox_q)) != NULL) {
-		api_error(m->p, code, message, NULL);
+		outbox_answer(m, code, message, NULL, NULL);
 		outbox_free(m);
 	}
 }

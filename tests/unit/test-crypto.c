@@ -822,6 +822,203 @@ test_export(void **state)
 	    "not encrypted for this identity");
 }
 
+/* Encrypt size bytes of a known pattern as a file stream (doc/files.md). */
+struct fenc {
+	uint8_t		 key[CCRYPTO_FILE_KEY_LEN];
+	uint8_t		 hdr[CCRYPTO_FILE_HDR_LEN];
+	uint8_t		*ct[8];
+	size_t		 ctlen[8];
+	size_t		 n;
+	uint8_t		 digest[CCRYPTO_DIGEST_LEN];
+};
+
+static void
+fenc_make(struct fenc *e, const uint8_t *plain, size_t size)
+{
+	struct ccrypto_fstream	*fs;
+	struct ccrypto_digest	*d = ccrypto_digest_new();
+	size_t			 off = 0, len;
+
+	memset(e, 0, sizeof *e);
+	assert_int_equal(ccrypto_fstream_push_new(&fs, e->key, e->hdr), 0);
+	do {
+		len = size - off > CCRYPTO_FILE_CHUNK ? CCRYPTO_FILE_CHUNK :
+		    size - off;
+		assert_true(e->n < 8);
+		e->ct[e->n] = malloc(len + CCRYPTO_FILE_ABYTES);
+		e->ctlen[e->n] = len + CCRYPTO_FILE_ABYTES;
+		assert_int_equal(ccrypto_fstream_push(fs, plain + off, len,
+		    off + len == size, e->ct[e->n]), 0);
+		ccrypto_digest_update(d, plain + off, len);
+		e->n++;
+		off += len;
+	} while (off < size);
+	assert_true(ccrypto_fstream_done(fs));
+	/* A finished stream takes no more. */
+	assert_int_equal(ccrypto_fstream_push(fs, plain, 0, 1, e->ct[0]),
+	    CCRYPTO_ERR_TRUNCATED);
+	ccrypto_fstream_free(fs);
+	ccrypto_digest_final(d, e->digest);
+	ccrypto_digest_free(d);
+}
+
+static void
+fenc_free(struct fenc *e)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->ct[i]);
+}
+
+/*
+ * Decrypt chunks order[0..n) of e; returns 0 and the plaintext in out
+ * (*outlen bytes) if all open and the last is FINAL, else the first error
+ * (CCRYPTO_ERR_TRUNCATED when no FINAL came).
+ */
+static int
+fenc_open(const struct fenc *e, const size_t *order, size_t n, uint8_t *out,
+    size_t *outlen)
+{
+	struct ccrypto_fstream	*fs;
+	size_t			 i, len;
+	int			 final = 0, rc = 0;
+
+	*outlen = 0;
+	assert_int_equal(ccrypto_fstream_pull_new(&fs, e->key, e->hdr), 0);
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = ccrypto_fstream_pull(fs, e->ct[order[i]],
+		    e->ctlen[order[i]], out + *outlen, &len, &final);
+		*outlen += len;
+	}
+	if (rc == 0 && !final)
+		rc = CCRYPTO_ERR_TRUNCATED;
+	ccrypto_fstream_free(fs);
+	return (rc);
+}
+
+static void
+test_file_stream(void **state)
+{
+	static const size_t	 sizes[] = { 0, 1, CCRYPTO_FILE_CHUNK,
+	    CCRYPTO_FILE_CHUNK + 1, 3 * CCRYPTO_FILE_CHUNK - 5 };
+	const size_t		 order[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+	uint8_t			*plain, *out, d2[CCRYPTO_DIGEST_LEN];
+	struct ccrypto_digest	*d;
+	struct fenc		 e;
+	size_t			 i, k, len;
+
+	(void)state;
+	plain = malloc(3 * CCRYPTO_FILE_CHUNK);
+	out = malloc(3 * CCRYPTO_FILE_CHUNK);
+	for (i = 0; i < 3 * CCRYPTO_FILE_CHUNK; i++)
+		plain[i] = (uint8_t)(i * 7 + (i >> 8));
+	for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		fenc_make(&e, plain, sizes[k]);
+		assert_int_equal(e.n, sizes[k] == 0 ? 1 :
+		    (sizes[k] + CCRYPTO_FILE_CHUNK - 1) / CCRYPTO_FILE_CHUNK);
+		len = e.ctlen[e.n - 1];
+		assert_int_equal(len, sizes[k] - (e.n - 1) * CCRYPTO_FILE_CHUNK +
+		    CCRYPTO_FILE_ABYTES);
+		assert_int_equal(fenc_open(&e, order, e.n, out, &len), 0);
+		assert_int_equal(len, sizes[k]);
+		if (sizes[k] > 0)
+			assert_memory_equal(out, plain, sizes[k]);
+		/* The digest is BLAKE2b-256 of the plaintext, any split. */
+		d = ccrypto_digest_new();
+		for (i = 0; i < sizes[k]; i += 1000)
+			ccrypto_digest_update(d, plain + i, sizes[k] - i > 1000 ?
+			    1000 : sizes[k] - i);
+		ccrypto_digest_final(d, d2);
+		ccrypto_digest_free(d);
+		assert_memory_equal(e.digest, d2, sizeof d2);
+		/* No chunk goes through twice. */
+		if (e.n == 1) {
+			const size_t twice[] = { 0, 0 };
+			assert_int_equal(fenc_open(&e, twice, 2, out, &len),
+			    CCRYPTO_ERR_TRUNCATED);
+		}
+		fenc_free(&e);
+	}
+	/* The digest of an empty file: BLAKE2b-256 of nothing. */
+	fenc_make(&e, plain, 0);
+	{
+		char	 hex[2 * CCRYPTO_DIGEST_LEN + 1];
+
+		assert_string_equal(sec_hex(e.digest, sizeof e.digest, hex),
+		    "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8");
+	}
+	fenc_free(&e);
+	free(plain);
+	free(out);
+}
+
+static void
+test_file_stream_attacks(void **state)
+{
+	const size_t	 order[] = { 0, 1, 2 }, swapped[] = { 1, 0, 2 };
+	const size_t	 dropped[] = { 0, 2 }, again[] = { 0, 0, 1, 2 };
+	uint8_t		*plain, *out, hdr[CCRYPTO_FILE_HDR_LEN];
+	struct fenc	 e;
+	size_t		 len, i;
+
+	(void)state;
+	plain = calloc(1, 3 * CCRYPTO_FILE_CHUNK);
+	out = malloc(3 * CCRYPTO_FILE_CHUNK);
+	fenc_make(&e, plain, 2 * CCRYPTO_FILE_CHUNK + 100);
+	assert_int_equal(e.n, 3);
+	assert_int_equal(fenc_open(&e, order, 3, out, &len), 0);
+
+	/* A flipped bit in any chunk. */
+	for (i = 0; i < 3; i++) {
+		e.ct[i][e.ctlen[i] / 2] ^= 0x01;
+		assert_int_equal(fenc_open(&e, order, 3, out, &len),
+		    CCRYPTO_ERR_DECRYPT);
+		e.ct[i][e.ctlen[i] / 2] ^= 0x01;
+	}
+	/* Reordered, dropped or repeated chunks. */
+	assert_int_equal(fenc_open(&e, swapped, 3, out, &len),
+	    CCRYPTO_ERR_DECRYPT);
+	assert_int_equal(fenc_open(&e, dropped, 2, out, &len),
+	    CCRYPTO_ERR_DECRYPT);
+	assert_int_equal(fenc_open(&e, again, 4, out, &len),
+	    CCRYPTO_ERR_DECRYPT);
+	/* Truncated: the stream ends without its FINAL chunk. */
+	assert_int_equal(fenc_open(&e, order, 2, out, &len),
+	    CCRYPTO_ERR_TRUNCATED);
+	assert_int_equal(len, 2 * CCRYPTO_FILE_CHUNK);
+	/* A chunk cut short, or too short to hold a tag. */
+	e.ctlen[2]--;
+	assert_int_equal(fenc_open(&e, order, 3, out, &len),
+	    CCRYPTO_ERR_DECRYPT);
+	e.ctlen[2] = 3;
+	assert_int_equal(fenc_open(&e, order, 3, out, &len),
+	    CCRYPTO_ERR_DECRYPT);
+	e.ctlen[2] = 100 + CCRYPTO_FILE_ABYTES;
+	/* Another header or key. */
+	memcpy(hdr, e.hdr, sizeof hdr);
+	e.hdr[0] ^= 0x80;
+	assert_int_equal(fenc_open(&e, order, 3, out, &len),
+	    CCRYPTO_ERR_DECRYPT);
+	memcpy(e.hdr, hdr, sizeof hdr);
+	e.key[31] ^= 0x01;
+	assert_int_equal(fenc_open(&e, order, 3, out, &len),
+	    CCRYPTO_ERR_DECRYPT);
+	e.key[31] ^= 0x01;
+	assert_int_equal(fenc_open(&e, order, 3, out, &len), 0);
+	fenc_free(&e);
+	/* Chunks of another stream with the same key do not fit. */
+	{
+		struct fenc	 f;
+
+		fenc_make(&f, plain, 100);
+		assert_memory_not_equal(f.key, e.key, sizeof f.key);
+		fenc_free(&f);
+	}
+	free(plain);
+	free(out);
+}
+
 int
 main(void)
 {
@@ -837,6 +1034,8 @@ main(void)
 		cmocka_unit_test(test_keyfile),
 		cmocka_unit_test(test_keyfile_plaintext),
 		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_file_stream),
+		cmocka_unit_test(test_file_stream_attacks),
 	};
 
 	return (cmocka_run_group_tests(tests, test_setup, NULL));
