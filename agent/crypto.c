@@ -1118,15 +1118,14 @@ out:
 	return (error);
 }
 
-#if CCRYPTO_FILE_ABYTES != crypto_secretstream_xchacha20poly1305_ABYTES || \
-    CCRYPTO_FILE_HDR_LEN != crypto_secretstream_xchacha20poly1305_HEADERBYTES \
-    || CCRYPTO_FILE_KEY_LEN != crypto_secretstream_xchacha20poly1305_KEYBYTES
-#error "file stream sizes differ from libsodium's"
-#endif
-#if CCRYPTO_FILE_CHUNK != CS_FILE_CHUNK || \
-    CCRYPTO_FILE_CHUNK + CCRYPTO_FILE_ABYTES != CS_FILE_CHUNK_MAX
-#error "file chunk sizes differ from proto.h"
-#endif
+_Static_assert(CCRYPTO_FILE_ABYTES ==
+    crypto_secretstream_xchacha20poly1305_ABYTES &&
+    CCRYPTO_FILE_HDR_LEN == crypto_secretstream_xchacha20poly1305_HEADERBYTES &&
+    CCRYPTO_FILE_KEY_LEN == crypto_secretstream_xchacha20poly1305_KEYBYTES,
+    "file stream sizes differ from libsodium's");
+_Static_assert(CCRYPTO_FILE_CHUNK == CS_FILE_CHUNK &&
+    CCRYPTO_FILE_CHUNK + CCRYPTO_FILE_ABYTES == CS_FILE_CHUNK_MAX,
+    "file chunk sizes differ from proto.h");
 
 /* A file stream: key and state in sodium_malloc'd (guarded, locked) memory. */
 struct ccrypto_fstream {
