@@ -149,6 +149,7 @@ void	 agent_wipe_json(struct json_object *);
 
 /* api.c */
 void	 api_start(int fd);
+struct api_client *api_client_new(struct bufferevent *);
 int	 api_listen(const char *path);
 void	 api_stop(void);
 void	 api_reply(struct api_pending *, struct json_object *result);

@@ -768,6 +768,7 @@ static void
 api_accept_cb(int lfd, short what, void *arg)
 {
 	struct api_client	*c;
+	struct bufferevent	*bev;
 	struct ucred		 cred;
 	socklen_t		 len = sizeof cred;
 	struct timeval		 tv = { 1, 0 };
@@ -792,18 +793,29 @@ api_accept_cb(int lfd, short what, void *arg)
 		return;
 	}
 
+	bev = bufferevent_socket_new(agent_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		FATALX("bufferevent_socket_new failed");
+	c = api_client_new(bev);
+	log_debug("%s: client %u (pid %ld)", __func__, c->n, (long)cred.pid);
+}
+
+/* A client on bev (taken over), its requests read from now on. */
+struct api_client *
+api_client_new(struct bufferevent *bev)
+{
+	struct api_client	*c;
+
 	c = xcalloc(1, sizeof *c);
 	c->n = ++api_next_n;
 	TAILQ_INIT(&c->pending);
 	frame_reader_init(&c->reader, CS_API_FRAME_MAX);
 	c->ev_defer = event_new(agent_base, -1, 0, api_defer_cb, c);
-	c->bev = bufferevent_socket_new(agent_base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL)
-		FATALX("bufferevent_socket_new failed");
+	c->bev = bev;
 	bufferevent_setcb(c->bev, api_read_cb, api_write_cb, api_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ|EV_WRITE);
 	TAILQ_INSERT_TAIL(&api_clients, c, entry);
-	log_debug("%s: client %u (pid %ld)", __func__, c->n, (long)cred.pid);
+	return (c);
 }
 
 /* Start accepting clients on the socket api_listen() made. */
