@@ -70,6 +70,21 @@ else
 	rundir=/tmp/chatsec-$(id -u)
 fi
 sock=${CHATSEC_SOCKET:-$rundir/agent.sock}
+# chatsecd never serves as root: as root, it runs as the system user
+# chatsecd (made here if missing) with its data in /var/lib/chatsecd.
+if [ "$(id -u)" -eq 0 ]; then
+	srvdir=/var/lib/chatsecd
+else
+	srvdir=$datadir/server
+fi
+
+server_user() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	id chatsecd >/dev/null 2>&1 && return 0
+	say "adding the system user chatsecd"
+	useradd --system --home-dir /nonexistent --no-create-home \
+	    --shell /usr/sbin/nologin chatsecd
+}
 addr=${CHATSEC_LISTEN:-127.0.0.1:7780}
 
 agent_alive() {
@@ -80,14 +95,15 @@ agent_alive() {
 run() {
 	bin=$top/build
 	mkdir -p "$datadir"
-	if [ -f "$datadir/server/chatsecd.pid" ] &&
-	    kill -0 "$(cat "$datadir/server/chatsecd.pid")" 2>/dev/null; then
-		say "chatsecd already running (pid $(cat "$datadir/server/chatsecd.pid"))"
+	server_user
+	if [ -f "$srvdir/chatsecd.pid" ] &&
+	    kill -0 "$(cat "$srvdir/chatsecd.pid")" 2>/dev/null; then
+		say "chatsecd already running (pid $(cat "$srvdir/chatsecd.pid"))"
 	else
-		"$bin/chatsecd" -d "$datadir/server" -l "$addr"
-		say "chatsecd started on $addr, data in $datadir/server"
+		"$bin/chatsecd" -d "$srvdir" -l "$addr"
+		say "chatsecd started on $addr, data in $srvdir"
 	fi
-	fpr=$("$bin/chatsecd" -d "$datadir/server" --print-fingerprint)
+	fpr=$("$bin/chatsecd" -d "$srvdir" --print-fingerprint)
 	say "server certificate $fpr"
 	if agent_alive; then
 		say "chatsec-agent already running on $sock"
@@ -122,8 +138,8 @@ EOF
 }
 
 stop() {
-	if [ -f "$datadir/server/chatsecd.pid" ]; then
-		kill "$(cat "$datadir/server/chatsecd.pid")" 2>/dev/null || true
+	if [ -f "$srvdir/chatsecd.pid" ]; then
+		kill "$(cat "$srvdir/chatsecd.pid")" 2>/dev/null || true
 	fi
 	pid=$(cat "$datadir/default/agent.lock" 2>/dev/null || true)
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null || true

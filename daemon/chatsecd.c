@@ -43,6 +43,9 @@ const struct opt_entry opt_table[] = {
 	  CS_DEFAULT_ADDR ":7780", "ADDR:PORT",
 	  "listen on ADDR:PORT ([ADDR]:PORT for IPv6, port 0 picks one); "
 	  "repeat for several" },
+	{ "user", 'u', OPT_STR, 0, OFF(user), 0, 0, 0, NULL, "USER",
+	  "started as root, become USER after loading the key and binding "
+	  "(default: chatsecd if that account exists; root to stay root)" },
 	{ "datadir", 'd', OPT_STR, 0, OFF(datadir), 0, 0, 0,
 	  LOCALSTATEDIR "/lib/chatsecd", "DIR",
 	  "data directory: database, key, certificate, pid file" },
@@ -522,14 +525,15 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	log_setverbose((int)server_cfg.verbose);
 
-	if (fs_mkdir_private(server_cfg.datadir, 0700) != 0)
-		fatal("%s", server_cfg.datadir);
+	priv_init(server_cfg.user);
+	priv_datadir(server_cfg.datadir);
 	server_absolute(&server_cfg.datadir);
 	server_absolute(&server_cfg.cert);
 	server_absolute(&server_cfg.key);
 
 	if (server_cfg.admin_grant != NULL || server_cfg.admin_revoke != NULL) {
 		server_lock();
+		priv_drop();
 		i = (size_t)admin_offline(server_cfg.admin_grant,
 		    server_cfg.admin_revoke);
 		config_free(&server_cfg);
@@ -538,6 +542,7 @@ main(int argc, char **argv)
 
 	if (server_cfg.create_accounts > 0) {
 		server_lock();
+		priv_drop();
 		i = (size_t)accounts_offline_create(server_cfg.create_accounts,
 		    server_cfg.account_prefix, server_cfg.password_file,
 		    server_cfg.tokens);
@@ -557,6 +562,7 @@ main(int argc, char **argv)
 	server_raise_nofile();
 	if (listen_bind() != 0)
 		fatalx("cannot listen");
+	priv_drop();
 
 	if (!server_cfg.foreground)
 		server_daemonize();

@@ -71,6 +71,7 @@ struct config_list {
 
 struct server_config {
 	struct config_list listen;
+	char		*user;			/* to become when root */
 	char		*datadir;
 	char		*config;
 	char		*cert;
@@ -115,6 +116,11 @@ extern struct server_config	 server_cfg;
 extern struct store		*server_store;
 
 void	 server_shutdown(const char *why);
+
+/* ---- server-priv.c --------------------------------------------------- */
+void	 priv_init(const char *);
+void	 priv_datadir(const char *);
+void	 priv_drop(void);
 
 /* ---- server-config.c ------------------------------------------------- */
 void	 config_defaults(struct server_config *);

@@ -21,6 +21,9 @@ LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${top_builddir:=$top_srcdir}"
 CHATSECD=${CHATSECD:-$top_builddir/chatsecd}
 CHATSEC_AGENT=${CHATSEC_AGENT:-$top_builddir/chatsec-agent}
+# chatsecd refuses root without a --user (a CI machine runs tests as root):
+# run it as whoever runs the test.
+CHATSECD_USER=(--user "$(id -un)")
 # Key files under argon2id INTERACTIVE, not MODERATE (256 MiB per agent):
 # the same code path, cheaper for a suite that starts many agents.
 export CHATSEC_KEYFILE_KDF=${CHATSEC_KEYFILE_KDF:-interactive}
@@ -262,7 +265,7 @@ lib_server_launch()
 	SERVER_LOG_OFF=$(lib_size "$SERVER_LOG")
 	echo "=== $(date +%T) chatsecd -f -d $SERVER_DIR -l 127.0.0.1:$PORT ${SERVER_ARGS[*]}" >>"$SERVER_LOG"
 	SERVER_LOG_OFF=$(lib_size "$SERVER_LOG")
-	"$CHATSECD" -f -d "$SERVER_DIR" -l "127.0.0.1:$PORT" ${SERVER_ARGS[@]+"${SERVER_ARGS[@]}"} \
+	"$CHATSECD" -f -d "$SERVER_DIR" -l "127.0.0.1:$PORT" "${CHATSECD_USER[@]}" ${SERVER_ARGS[@]+"${SERVER_ARGS[@]}"} \
 		</dev/null >>"$SERVER_LOG" 2>&1 &
 	SERVER_PID=$!
 	lib_track "$SERVER_PID"

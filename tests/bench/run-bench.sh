@@ -95,7 +95,7 @@ bench_server()
 	TOKENS=$T/$1.tokens
 	PORT=
 	mkdir -p -m 700 "$SERVER_DIR"
-	"$REAL_CHATSECD" -d "$SERVER_DIR" --create-accounts "$2" \
+	"$REAL_CHATSECD" "${CHATSECD_USER[@]}" -d "$SERVER_DIR" --create-accounts "$2" \
 		--password-file "$T/password" --tokens "$TOKENS" \
 		>>"$SERVER_LOG" 2>&1 || fail "chatsecd --create-accounts failed"
 	start_server --max-clients $(($2 + 1000)) --max-per-addr $(($2 + 1000))

@@ -91,18 +91,18 @@ assert_jq "$a" ".entries | length > 0 and all(.ts >= $t0 and .ts <= $mid) and an
 expect_err -32602 alice admin_audit '{"since":5,"until":4}' >/dev/null
 
 # --- offline admin grant and revoke ------------------------------------------------------------------------
-if "$CHATSECD" -d "$SERVER_DIR" --admin-grant bob >"$T/grant.out" 2>&1; then
+if "$CHATSECD" "${CHATSECD_USER[@]}" -d "$SERVER_DIR" --admin-grant bob >"$T/grant.out" 2>&1; then
 	fail "--admin-grant worked on a running server's data dir"
 fi
 assert_contains "$(cat "$T/grant.out")" "in use" "--admin-grant on a running server"
 stop_server
-"$CHATSECD" -d "$SERVER_DIR" --admin-grant bob >"$T/grant.out" 2>&1 || fail "--admin-grant: $(cat "$T/grant.out")"
+"$CHATSECD" "${CHATSECD_USER[@]}" -d "$SERVER_DIR" --admin-grant bob >"$T/grant.out" 2>&1 || fail "--admin-grant: $(cat "$T/grant.out")"
 assert_contains "$(cat "$T/grant.out")" "bob is now an admin" "--admin-grant output"
-if "$CHATSECD" -d "$SERVER_DIR" --admin-grant nobody >"$T/grant.out" 2>&1; then
+if "$CHATSECD" "${CHATSECD_USER[@]}" -d "$SERVER_DIR" --admin-grant nobody >"$T/grant.out" 2>&1; then
 	fail "--admin-grant of an unknown user worked"
 fi
 assert_contains "$(cat "$T/grant.out")" "no such user" "--admin-grant nobody"
-"$CHATSECD" -d "$SERVER_DIR" --admin-revoke alice >"$T/grant.out" 2>&1 || fail "--admin-revoke: $(cat "$T/grant.out")"
+"$CHATSECD" "${CHATSECD_USER[@]}" -d "$SERVER_DIR" --admin-revoke alice >"$T/grant.out" 2>&1 || fail "--admin-revoke: $(cat "$T/grant.out")"
 restart_server
 wait_ready bob
 wait_ready alice
