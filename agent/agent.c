@@ -381,6 +381,7 @@ main(int argc, char **argv)
 	agent_harden();
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* EFBIG, like a full disk */
 	signal(SIGHUP, SIG_IGN);
 	if (ccrypto_init() != 0)
 		fatalx("cannot initialise libsodium");

@@ -502,6 +502,8 @@ main(int argc, char **argv)
 	size_t		 i;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* Over a file size limit a write fails (EFBIG) like a full disk. */
+	signal(SIGXFSZ, SIG_IGN);
 	umask(077);
 	log_init("chatsecd", 1, 0);
 	if (sec_init() != 0)

@@ -101,8 +101,8 @@ wire_open h
 r=$(wire_ok h register '{"user":"heidi","password":"heidi password"}')
 echo "heidi password" >>"$SECRETS"
 printf '%s\n' "$(jq -r .totp_secret <<<"$r")" >"$T/users/heidi.secret"
-for m in 'send {"to":"#general","cid":"h1","body":"aGk="}' 'who {}' 'history {"with":"#general"}' \
-	'sync {"after":0}' 'room_join {"room":"#dev"}' 'keys_get {"users":["alice"]}' 'logout {}'; do
+for m in 'send {"to":"#general","cid":"h1","body":"aGk="}' 'who {}' 'history {"conv":"#general"}' \
+	'sync {"since":0}' 'room_join {"room":"#dev"}' 'keys_get {"users":["alice"]}' 'logout {}'; do
 	wire_err h "${m%% *}" "${m#* }" 1001 >/dev/null
 done
 assert_eq "$(db "SELECT count(*) FROM messages")" 0 "nothing was sent"
