@@ -37,6 +37,8 @@
 #include "sec.h"
 #include "totp.h"
 
+#include "bench.h"
+
 /*
  * chatsec-bench: many clients in one process, speaking the wire protocol
  * (doc/protocol.md) directly over TLS 1.3 on loopback, or enough IRC to
@@ -62,29 +64,15 @@
  *            comes back and syncs: time until all are delivered.
  *   storm    `rate` with L real logins started at once after D seconds:
  *            logins/s and the chat's p99 before and during the storm.
+ *   soak     C clients in sessions for D seconds: connect, resume, sync,
+ *            join a room, send to it, to #general and to a person, leave,
+ *            hang up, come back; the server's RSS and open files sampled
+ *            (bench-soak.c).  Exit 1 on errors or growth after warm-up.
  *   agent-rtt   API round trips on an agent's Unix socket (status), p50/p99.
  *   agent-rx    subscribe on an agent's socket and count message events
  *               until N arrived: messages decrypted and delivered per second.
  */
 
-#define BENCH_CONNECT_MAX	128	/* handshakes in progress at once */
-#define BENCH_DRAIN_MS		3000	/* wait for stragglers after a run */
-#define BENCH_TICK_MS		1	/* open-loop sender tick */
-#define BENCH_RATE_INFLIGHT	4096	/* unacked sends per sender, open loop */
-#define BENCH_BODY_MAX		4096
-#define BENCH_ROOM_IRC		"#bench"
-
-/* ---- histogram ------------------------------------------------------- */
-
-#define HIST_SUB	64	/* sub-buckets per power of two */
-#define HIST_SHIFTS	40
-#define HIST_SIZE	((HIST_SHIFTS + 2) * HIST_SUB)
-
-struct hist {
-	uint64_t	 b[HIST_SIZE];
-	uint64_t	 n;
-	uint64_t	 max;		/* microseconds */
-};
 
 /* Record one value in microseconds. */
 static void
@@ -136,104 +124,7 @@ hist_quantile(const struct hist *h, double q)
 	return (lo > (double)h->max ? (double)h->max : lo);
 }
 
-/* ---- state ----------------------------------------------------------- */
-
-enum proto { PROTO_CHATSEC, PROTO_IRC };
-
-enum conn_state {
-	CONN_CONNECTING,
-	CONN_HELLO,		/* chatsec: hello sent; irc: NICK/USER sent */
-	CONN_AUTH,		/* resume or login sent; irc: JOIN sent */
-	CONN_SYNC,
-	CONN_READY,
-	CONN_DEAD,
-};
-
-struct account {
-	char		*name;
-	char		*token;
-	uint8_t		 secret[TOTP_SECRET_LEN];
-};
-
-struct conn {
-	unsigned int	 idx;		/* account index */
-	enum conn_state	 state;
-	struct bufferevent *bev;
-	int		 sender;
-	int		 login;		/* real login instead of resume */
-	int		 sync;		/* sync after logging in */
-	unsigned int	 inflight;
-	uint64_t	 seq;
-	uint64_t	 next_id;
-	int64_t		 sync_since;	/* -1: the stored cursor */
-	uint64_t	 synced_msgs;
-	char		 b64tail[(BENCH_BODY_MAX + 2) / 3 * 4 + 1];
-};
-
-struct bench {
-	/* options */
-	const char	*scenario;
-	enum proto	 proto;
-	const char	*host;
-	int		 port;
-	const char	*tokens;
-	const char	*password;
-	const char	*socket;
-	const char	*room;
-	pid_t		 server_pid;
-	unsigned int	 clients;
-	unsigned int	 senders;
-	unsigned int	 window;
-	unsigned int	 size;
-	double		 duration;
-	double		 rate;
-	unsigned int	 count;
-	unsigned int	 logins;
-	unsigned int	 offset;
-	int		 sync;
-	int		 quick;
-	unsigned int	 connect_max;	/* handshakes in progress at once */
-	int		 agent_idle_ok;	/* a read timeout ends agent-rx */
-
-	/* run */
-	struct event_base *base;
-	SSL_CTX		*ssl_ctx;
-	struct sockaddr_in sin;
-	struct account	*accts;
-	unsigned int	 naccts;
-	struct conn	**conns;
-	unsigned int	 nconns;
-	unsigned int	 next_connect;
-	unsigned int	 connecting;
-	unsigned int	 nready;
-	unsigned int	 nfailed;
-	unsigned int	 want_ready;
-	void		(*all_ready)(void);
-	int		 sending;
-	int		 measuring;
-	struct hist	 hist[2];
-	struct hist	*cur;
-	uint64_t	 delivered;
-	uint64_t	 sent;
-	uint64_t	 acked;
-	uint64_t	 errors;
-	uint64_t	 first_msg_id;
-	uint64_t	 limit_sent;	/* stop closed-loop sending here (0: no) */
-	uint64_t	 t0, t1;
-	double		 cpu0, cpu1;
-	struct event	*tick;
-	struct event	*stop_ev;
-	/* storm */
-	unsigned int	 storm_done;
-	unsigned int	 storm_failed;
-	uint64_t	 storm_t0, storm_t1;
-	/* backlog */
-	struct conn	*backlog_rx;
-	uint64_t	 backlog_t0, backlog_t1;
-	uint64_t	 send_t0, send_t1;
-	/* open loop */
-	unsigned int	 rr;
-} B;
+struct bench B;
 
 static void	 conn_start(unsigned int idx, int sender, int login, int sync);
 static void	 conn_send_msg(struct conn *);
@@ -241,7 +132,7 @@ static void	 bench_storm_check(void);
 
 /* ---- helpers --------------------------------------------------------- */
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
+void
 die(const char *fmt, ...)
 {
 	va_list	 ap;
@@ -254,7 +145,7 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
-static uint64_t
+uint64_t
 now_ns(void)
 {
 	struct timespec	 ts;
@@ -313,7 +204,7 @@ self_cpu(void)
 }
 
 /* VmRSS of a process in KiB; -1 if unknown. */
-static long
+long
 proc_rss_kib(pid_t pid)
 {
 	char	 path[64], line[256];
@@ -408,7 +299,7 @@ bench_delivered(const char *b64, size_t len)
 /* ---- connections ----------------------------------------------------- */
 
 /* Queue a JSON-RPC request. */
-static void
+void
 conn_request(struct conn *c, const char *method, struct json_object *params)
 {
 	struct json_object	*o;
@@ -447,12 +338,14 @@ conn_fail(struct conn *c, const char *why)
 		if (B.connecting > 0 && c->state <= CONN_SYNC)
 			B.connecting--;
 	}
-	if (B.nfailed <= 5)
+	if (B.nfailed <= 5 && B.on_dead == NULL)
 		fprintf(stderr, "chatsec-bench: connection %u: %s\n", c->idx,
 		    why);
 	c->state = CONN_DEAD;
 	bufferevent_free(c->bev);
 	c->bev = NULL;
+	if (B.on_dead != NULL)
+		return (B.on_dead(c, why));
 	if (c->login) {
 		B.storm_failed++;
 		bench_storm_check();
@@ -485,6 +378,8 @@ conn_ready(struct conn *c)
 	if (B.connecting > 0)
 		B.connecting--;
 	B.nready++;
+	if (B.on_ready != NULL)
+		return (B.on_ready(c));
 	conn_pump();
 	if (B.all_ready != NULL && B.nready == B.want_ready) {
 		cb = B.all_ready;
@@ -591,6 +486,8 @@ conn_reply(struct conn *c, struct json_object *o)
 		conn_ready(c);
 		break;
 	case CONN_READY:
+		if (B.on_reply != NULL)
+			return (B.on_reply(c, r, code));
 		/* A send's ack. */
 		if (c->inflight > 0)
 			c->inflight--;
@@ -760,9 +657,9 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
-/* Make a connection object for account idx and queue it for connecting. */
-static void
-conn_start(unsigned int idx, int sender, int login, int sync)
+/* Make a connection object for account idx (not yet connecting). */
+struct conn *
+conn_new(unsigned int idx, int sender, int login, int sync)
 {
 	struct conn	*c;
 	SSL		*ssl;
@@ -793,10 +690,28 @@ conn_start(unsigned int idx, int sender, int login, int sync)
 	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
 	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ|EV_WRITE);
+	return (c);
+}
+
+/* Make a connection object for account idx and queue it for connecting. */
+static void
+conn_start(unsigned int idx, int sender, int login, int sync)
+{
+	struct conn	*c = conn_new(idx, sender, login, sync);
+
 	B.conns = realloc(B.conns, (B.nconns + 1) * sizeof *B.conns);
 	if (B.conns == NULL)
 		die("out of memory");
 	B.conns[B.nconns++] = c;
+}
+
+/* Connect c now (no limit on handshakes in progress). */
+void
+conn_connect(struct conn *c)
+{
+	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&B.sin,
+	    sizeof B.sin) != 0)
+		conn_fail(c, "connect failed");
 }
 
 /* Send one timestamped message. */
@@ -1143,13 +1058,8 @@ bench_run_storm(void)
 	B.connecting = 0;
 	B.next_connect = first;
 	/* All at once: no limit on handshakes in progress. */
-	while (B.next_connect < B.nconns) {
-		struct conn	*c = B.conns[B.next_connect++];
-
-		if (bufferevent_socket_connect(c->bev,
-		    (struct sockaddr *)&B.sin, sizeof B.sin) != 0)
-			conn_fail(c, "connect failed");
-	}
+	while (B.next_connect < B.nconns)
+		conn_connect(B.conns[B.next_connect++]);
 	/* Bounded: a storm that takes longer is reported as it stands. */
 	{
 		struct timeval	 tv = { 300, 0 };
@@ -1387,16 +1297,17 @@ usage(void)
 {
 	fprintf(stderr,
 "usage: chatsec-bench -s SCENARIO [-p PORT] [-H HOST] [-t TOKENS] [options]\n"
-"scenarios: fanout rate idle backlog storm agent-rtt agent-tx agent-rx\n"
+"scenarios: fanout rate idle backlog storm soak agent-rtt agent-tx agent-rx\n"
 "  -p, --port PORT        server port (127.0.0.1 unless -H)\n"
 "  -t, --tokens FILE      accounts from chatsecd --create-accounts\n"
 "  -P, --server-pid PID   read the server's CPU and RSS from /proc\n"
 "      --irc              speak IRC (NICK/USER/JOIN/PRIVMSG) instead\n"
-"  -c, --clients N        connections (fanout 100, rate 1000, idle 10000)\n"
+"  -c, --clients N        connections (fanout 100, rate 1000, idle 10000,\n"
+"                         soak 200)\n"
 "  -S, --senders N        sending connections (10)\n"
 "  -w, --window N         messages in flight per sender, closed loop (8)\n"
 "  -r, --rate R           offered messages/s, open loop (rate: 100)\n"
-"  -d, --duration SECS    measured time (10)\n"
+"  -d, --duration SECS    measured time (10; soak 600)\n"
 "  -b, --size BYTES       message body size (100; 9..%d)\n"
 "  -n, --count N          backlog messages, agent requests (10000)\n"
 "  -L, --logins N         logins in the storm (200)\n"
@@ -1493,6 +1404,7 @@ main(int argc, char **argv)
 	} else {
 		B.clients = clients >= 0 ? (unsigned int)clients :
 		    strcmp(B.scenario, "fanout") == 0 ? (B.quick ? 10 : 100) :
+		    strcmp(B.scenario, "soak") == 0 ? (B.quick ? 10 : 200) :
 		    B.quick ? 20 : 1000;
 		B.sync = sync != 0;
 	}
@@ -1503,7 +1415,8 @@ main(int argc, char **argv)
 	B.rate = rate >= 0 ? rate : strcmp(B.scenario, "rate") == 0 ?
 	    (B.quick ? 50 : 100) : strcmp(B.scenario, "storm") == 0 ?
 	    (B.quick ? 20 : 50) : 0;
-	B.duration = duration > 0 ? duration : B.quick ? 1 : 10;
+	B.duration = duration > 0 ? duration : B.quick ? 1 :
+	    strcmp(B.scenario, "soak") == 0 ? 600 : 10;
 	B.count = count > 0 ? (unsigned int)count : B.quick ? 200 : 10000;
 	if (B.senders > B.clients)
 		B.senders = B.clients;
@@ -1572,7 +1485,12 @@ main(int argc, char **argv)
 		bench_run_backlog();
 	} else if (strcmp(B.scenario, "storm") == 0)
 		bench_run_storm();
-	else
+	else if (strcmp(B.scenario, "soak") == 0) {
+		if (B.proto == PROTO_IRC)
+			die("soak is chatsec only");
+		fflush(stdout);
+		_exit(bench_run_soak());
+	} else
 		usage();
 	fflush(stdout);
 	/* Exit without closing: the server sees the connections drop. */

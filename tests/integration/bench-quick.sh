@@ -62,3 +62,12 @@ assert_eq "$(field agent-rx errors)" 0 "agent-rx undecryptable"
 for s in fanout rate idle backlog storm agent; do
 	grep -qE "^$s " <<<"$out" || fail "no table row for $s"
 done
+
+# The soak (make soak) in miniature: sessions come and go without failures
+# and the server stops cleanly.
+out=$(bash "$top_srcdir/tests/bench/run-soak.sh" --clients 6 --duration 10 2>"$T/run-soak.log") ||
+	fail "run-soak.sh --clients 6 --duration 10 failed: $out $(tail -n 30 "$T/run-soak.log")"
+assert_eq "$(field soak failures)" 0 "soak failures"
+positive soak sessions
+positive soak messages
+assert_contains "$out" "soak: passed" "the soak's verdict"
