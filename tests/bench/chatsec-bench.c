@@ -1488,8 +1488,9 @@ main(int argc, char **argv)
 	else if (strcmp(B.scenario, "soak") == 0) {
 		if (B.proto == PROTO_IRC)
 			die("soak is chatsec only");
+		ch = bench_run_soak();
 		fflush(stdout);
-		_exit(bench_run_soak());
+		_exit(ch);
 	} else
 		usage();
 	fflush(stdout);
