@@ -365,6 +365,8 @@ files_failed(struct files_xfer *x, struct json_object *params)
 	files_safe(name, safe, sizeof safe);
 	dir = files_str(params, "direction");
 	files_safe(message, msg, sizeof msg);
+	if (strcmp(msg, reason) == 0 || strcmp(msg, files_reason(reason)) == 0)
+		*msg = '\0';	/* says nothing more */
 	if (strcmp(reason, "cancelled") == 0)
 		type = UI_LINE_ERROR;
 	else
