@@ -256,7 +256,7 @@ files_add(const char *id, int up, const char *window, const char *name,
 
 	if ((x = files_find(id)) != NULL)
 		files_remove(x);
-	if (files_n >= UI_FILES_MAX)
+	else if (files_n >= UI_FILES_MAX)
 		files_remove(TAILQ_FIRST(&files_q));
 	x = xcalloc(1, sizeof *x);
 	snprintf(x->id, sizeof x->id, "%s", id);
@@ -906,6 +906,10 @@ files_free(void)
 {
 	struct files_xfer	*x;
 
-	while ((x = TAILQ_FIRST(&files_q)) != NULL)
+	while ((x = TAILQ_FIRST(&files_q)) != NULL) {
+		/* files_remove unlinks x before it frees it (the analyzer
+		 * loses track of TAILQ_REMOVE). */
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
 		files_remove(x);
+	}
 }
