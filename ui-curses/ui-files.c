@@ -270,23 +270,26 @@ files_add(const char *id, int up, const char *window, const char *name,
 	return (x);
 }
 
-/* The window of x's line (NULL: the current one). */
+/* The window of x's line, or NULL once it is closed. */
 static struct ui_window *
 files_window(struct files_xfer *x)
 {
 	return (window_find(x->window));
 }
 
-/* Redraw x's progress line. */
+/* Redraw x's progress line (none once its window is closed). */
 static void
 files_show_progress(struct files_xfer *x)
 {
-	char	 bar[FILES_BAR + 16], done[32], total[32];
+	struct ui_window	*w;
+	char			 bar[FILES_BAR + 16], done[32], total[32];
 
+	if ((w = files_window(x)) == NULL)
+		return;
 	files_bar(x->done, x->total, bar, sizeof bar);
 	files_human(x->done, done, sizeof done);
 	files_human(x->total, total, sizeof total);
-	window_tag_line(files_window(x), x->tag, UI_LINE_INFO,
+	window_tag_line(w, x->tag, UI_LINE_INFO,
 	    "%s %s %s %s of %s (%s)", x->up ? "sending" : "fetching",
 	    x->name, bar, done, total, x->id);
 }
@@ -384,6 +387,7 @@ files_event(const char *type, struct json_object *params)
 	struct files_xfer	*x;
 	const char		*path, *to;
 	char			 size[32], safe[PATH_MAX];
+	char			 name[FILES_NAME_SHOWN + 1];
 	int64_t			 v;
 
 	x = files_find(files_str(params, "transfer"));
@@ -410,8 +414,10 @@ files_event(const char *type, struct json_object *params)
 			path = "?";
 		files_human(files_int(params, "size"), size, sizeof size);
 		files_safe(path, safe, sizeof safe);
+		files_safe(files_str(params, "name") != NULL ?
+		    files_str(params, "name") : "a file", name, sizeof name);
 		files_show_end(x, UI_LINE_INFO, "saved %s (%s) as %s",
-		    x != NULL ? x->name : "a file", size, safe);
+		    x != NULL ? x->name : name, size, safe);
 		if (x != NULL)
 			files_remove(x);
 	} else if (strcmp(type, "file_failed") == 0) {
