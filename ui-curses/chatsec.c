@@ -53,6 +53,9 @@ static const struct ui_option {
 	    "started by chatsec" },
 	{ "server", 's', "HOST:PORT", "server, passed to an agent started by "
 	    "chatsec" },
+	{ "download-dir", 'D', "DIR", "folder /save writes to (default "
+	    "$XDG_DOWNLOAD_DIR, else ~/Downloads if it exists, else the "
+	    "current folder)" },
 	{ "no-bell", 'B', NULL, "do not ring the bell on a DM or mention" },
 	{ "verbose", 'v', NULL, "log debugging messages (to syslog)" },
 	{ "help", 'h', NULL, "show this help and exit" },
@@ -68,7 +71,7 @@ ui_usage(FILE *f)
 	char			 left[64];
 	size_t			 i;
 
-	fprintf(f, "usage: chatsec [-BhVv] [-d DIR] [-S PATH] "
+	fprintf(f, "usage: chatsec [-BhVv] [-D DIR] [-d DIR] [-S PATH] "
 	    "[-s HOST:PORT]\n\n");
 	for (i = 0; i < UI_NOPTIONS; i++) {
 		o = &ui_options[i];
@@ -226,6 +229,10 @@ main(int argc, char **argv)
 			free(ui_conf.server);
 			ui_conf.server = xstrdup(optarg);
 			break;
+		case 'D':
+			free(ui_conf.download_dir);
+			ui_conf.download_dir = xstrdup(optarg);
+			break;
 		case 'B':
 			ui_conf.bell = 0;
 			break;
@@ -316,6 +323,7 @@ main(int argc, char **argv)
 	input_free();
 	window_free_all();
 	rooms_free();
+	files_free();
 	cmd_room_free();
 	session_free();
 	event_base_free(ui_base);
@@ -328,5 +336,6 @@ main(int argc, char **argv)
 	free(ui_conf.socket_path);
 	free(ui_conf.profile_dir);
 	free(ui_conf.server);
+	free(ui_conf.download_dir);
 	return (0);
 }

@@ -42,6 +42,7 @@ struct json_object;
 #define UI_ROOMS_MAX		1000	/* room names kept for completion */
 #define UI_NAMES_SHOWN		500	/* names /names prints */
 #define UI_DELETE_CONFIRM_MS	30000	/* /delete must be repeated within */
+#define UI_FILES_MAX		32	/* transfers followed at once */
 #define UI_STATUS_WINDOW	"(status)"	/* never a room or a user */
 
 /* Alt-key: ESC followed by an ASCII character, as one key code. */
@@ -68,6 +69,7 @@ struct ui_conf {
 	int		 lines;		/* lines kept per window */
 	int		 members;	/* show the member list pane */
 	int		 verbose;
+	char		*download_dir;	/* -D; NULL: files_download_dir() */
 };
 
 /* The event stream on the agent connection. */
@@ -109,6 +111,7 @@ enum ui_line_type {
 	UI_LINE_INFO,		/* a local notice */
 	UI_LINE_ERROR,		/* a local error */
 	UI_LINE_WARN,		/* a security warning: can't be missed */
+	UI_LINE_FILE,		/* a file message (ui-files.c) */
 };
 #define UI_LINE_SELF		0x1	/* sent by this account */
 #define UI_LINE_PENDING		0x2	/* sent, not yet acknowledged */
@@ -123,6 +126,7 @@ struct ui_line {
 	char			*from;		/* NULL for local lines */
 	char			*text;		/* UTF-8 */
 	char			*cid;		/* client id while pending */
+	char			*tag;		/* a local line updated in place */
 	int			 rows;		/* cached wrapped height ... */
 	int			 rows_width;	/* ... at this width */
 	TAILQ_ENTRY(ui_line)	 entry;
@@ -261,6 +265,9 @@ void	 window_free_all(void);
 void	 window_add_message(struct json_object *msg, int live);
 void	 window_add_line(struct ui_window *, enum ui_line_type,
 	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void	 window_tag_line(struct ui_window *, const char *tag,
+	     enum ui_line_type, const char *fmt, ...)
+	     __attribute__((format(printf, 4, 5)));
 void	 window_add_pending(struct ui_window *, const char *text,
 	     const char *cid);
 void	 window_send_done(const char *cid, int64_t id, int64_t ts);
@@ -359,6 +366,16 @@ void	 cmd_room_ban(const struct cmd_entry *, int, char **);
 void	 cmd_room_delete(const struct cmd_entry *, int, char **);
 void	 cmd_room_close(const struct cmd_entry *, int, char **);
 void	 cmd_room_free(void);
+
+/* ui-files.c */
+char	*files_message_text(int64_t id, struct json_object *file,
+	     const char *caption, int self);
+void	 files_event(const char *type, struct json_object *params);
+void	 files_free(void);
+void	 cmd_file_send(const struct cmd_entry *, int, char **);
+void	 cmd_file_save(const struct cmd_entry *, int, char **);
+void	 cmd_file_list(const struct cmd_entry *, int, char **);
+void	 cmd_file_cancel(const struct cmd_entry *, int, char **);
 
 /* ui-login.c */
 void	 login_enter(const char *info);

@@ -55,6 +55,9 @@ static const struct cmd_entry cmd_table[] = {
 	  CMD_REST|CMD_LOGIN|CMD_ROOM,
 	  "Ban NICK from the room (and remove them), for good or for a time "
 	  "(s, m, h, d, w).", cmd_room_ban },
+	{ "cancel", "ID", 1, 1, CMD_LOGIN,
+	  "Stop file transfer ID (as /files shows it, t1, t2, ...).",
+	  cmd_file_cancel },
 	{ "clear", "", 0, 0, 0,
 	  "Clear the current window (paging back stops there).", cmd_clear },
 	{ "close", "[WINDOW]", 0, 1, 0,
@@ -68,6 +71,13 @@ static const struct cmd_entry cmd_table[] = {
 	  "repeat it.", cmd_room_delete },
 	{ "deop", "[#ROOM] NICK", 1, 1, CMD_LOGIN|CMD_ROOM,
 	  "Take operator rights from NICK (owner).", cmd_room_user },
+	{ "file", "PATH [CAPTION]", 1, 1, CMD_REST|CMD_LOGIN,
+	  "Send a file (\"quote\" a path with spaces; ~ is your home) to "
+	  "the current window's room or DM, end-to-end encrypted.",
+	  cmd_file_send },
+	{ "files", "", 0, 0, CMD_LOGIN,
+	  "List the file transfers running: id, direction, name, progress, "
+	  "state.", cmd_file_list },
 	{ "help", "[COMMAND]", 0, 1, 0,
 	  "List the commands, or explain one.", cmd_help },
 	{ "invite", "[#ROOM] NICK", 1, 1, CMD_LOGIN|CMD_ROOM,
@@ -105,6 +115,10 @@ static const struct cmd_entry cmd_table[] = {
 	{ "quit", "", 0, 0, 0,
 	  "Detach and leave; the agent stays running and logged in.",
 	  cmd_quit },
+	{ "save", "[ID] [DIR]", 0, 1, CMD_REST|CMD_LOGIN,
+	  "Fetch file ID (the number its line shows; default the newest "
+	  "offered here) into DIR or the downloads folder (-D).",
+	  cmd_file_save },
 	{ "set", "[OPTION [VALUE]]", 0, 2, 0,
 	  "Show the options, or set one (bell on|off, lines N, members "
 	  "on|off).", cmd_set },

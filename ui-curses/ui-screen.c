@@ -506,6 +506,16 @@ screen_layout_line(struct ui_line *l, int width)
 		    (l->flags & UI_LINE_SELF) ? A_BOLD : 0, npair);
 		screen_cells_add(lc, "> ", 2, 0, 0);
 		break;
+	case UI_LINE_FILE:
+		screen_cells_add(lc, "<", 1, 0, 0);
+		screen_cells_add(lc, from, strlen(from),
+		    (l->flags & UI_LINE_SELF) ? A_BOLD : 0, npair);
+		screen_cells_add(lc, "> ", 2, 0, 0);
+		screen_cells_add(lc, "[file]", 6, A_BOLD|A_REVERSE,
+		    SCREEN_PAIR_ACTIVITY);
+		screen_cells_add(lc, " ", 1, 0, 0);
+		tattr = A_BOLD;
+		break;
 	case UI_LINE_ACTION:
 		screen_cells_add(lc, "* ", 2, A_BOLD, 0);
 		screen_cells_add(lc, from, strlen(from),

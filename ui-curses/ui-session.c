@@ -525,6 +525,8 @@ session_event(struct json_object *params)
 	else if (strcmp(type, "key_change") == 0 ||
 	    strcmp(type, "forged") == 0 || strcmp(type, "undecryptable") == 0)
 		security_event(type, params);
+	else if (strncmp(type, "file_", 5) == 0)
+		files_event(type, params);
 	screen_update();
 }
 

@@ -56,6 +56,7 @@ window_line_free(struct ui_line *l)
 	free(l->from);
 	free(l->text);
 	free(l->cid);
+	free(l->tag);
 	free(l);
 }
 
@@ -386,7 +387,7 @@ window_add_message(struct json_object *msg, int live)
 {
 	struct ui_window	*w;
 	struct ui_line		*l;
-	struct json_object	*v;
+	struct json_object	*v, *file;
 	const char		*conv, *from, *text;
 	int			 self = 0;
 
@@ -402,17 +403,22 @@ window_add_message(struct json_object *msg, int live)
 
 	l = xcalloc(1, sizeof *l);
 	l->type = UI_LINE_MSG;
-	if (strncmp(text, "/me ", 4) == 0) {
+	l->id = window_json_int(msg, "id");
+	if (json_object_object_get_ex(msg, "file", &file) &&
+	    json_object_is_type(file, json_type_object)) {
+		l->type = UI_LINE_FILE;
+		l->text = files_message_text(l->id, file, text, self);
+	} else if (strncmp(text, "/me ", 4) == 0) {
 		l->type = UI_LINE_ACTION;
 		text += 4;
 	}
-	l->id = window_json_int(msg, "id");
 	l->ts = window_json_int(msg, "ts");
 	if (l->ts <= 0)
 		l->ts = clock_now_ms();
 	l->day = window_day(l->ts);
 	l->from = xstrdup(from);
-	l->text = xstrdup(text);
+	if (l->text == NULL)
+		l->text = xstrdup(text);
 	if (self)
 		l->flags |= UI_LINE_SELF;
 	else if (window_mentions(text, ui.user))
@@ -451,6 +457,44 @@ window_add_line(struct ui_window *w, enum ui_line_type type,
 	if (vasprintf(&l->text, fmt, ap) == -1)
 		fatal("vasprintf");
 	va_end(ap);
+	window_insert(w, l);
+}
+
+/*
+ * Set the text of w's local line tagged tag (NULL w: the current window),
+ * in place, where it was first said; the line is made if w has none.
+ */
+void
+window_tag_line(struct ui_window *w, const char *tag, enum ui_line_type type,
+    const char *fmt, ...)
+{
+	struct ui_line	*l;
+	char		*text;
+	va_list		 ap;
+
+	if (w == NULL && (w = window_current) == NULL &&
+	    (w = TAILQ_FIRST(&windows)) == NULL)
+		w = window_get(CS_GENERAL);
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
+	TAILQ_FOREACH_REVERSE(l, &w->lines, ui_lines, entry) {
+		if (l->tag != NULL && strcmp(l->tag, tag) == 0) {
+			free(l->text);
+			l->text = text;
+			l->type = type;
+			l->rows_width = 0;
+			screen_update();
+			return;
+		}
+	}
+	l = xcalloc(1, sizeof *l);
+	l->type = type;
+	l->ts = clock_now_ms();
+	l->day = window_day(l->ts);
+	l->text = text;
+	l->tag = xstrdup(tag);
 	window_insert(w, l);
 }
 
