@@ -25,7 +25,7 @@
  * SOAK_RSS_SLACK_KIB or SOAK_FD_SLACK.
  */
 
-#define SOAK_ROOMS		4
+#define SOAK_ROOMS		4U
 #define SOAK_SAMPLE_S		10
 #define SOAK_PAUSE_MS		2000	/* longest pause between sessions */
 #define SOAK_MSGS_MAX		6	/* messages per session, at most */
