@@ -29,7 +29,9 @@
  * held or answers 1009), which is where a local
  * client can reach it without any server at all: parsing, dispatch,
  * parameter checks, subscriptions and the event log, local history, key
- * and file-path handling.  The client then hangs up, as a script would.
+ * and file-path handling.  The client then half-closes, as a script
+ * would, and finally every client is closed, so nothing piles up from one
+ * input to the next.
  *
  * agent.c is compiled in with its main() renamed (see Makefile.am).
  */
@@ -127,7 +129,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	bufferevent_enable(pair[1], EV_READ);
 	FUZZ_ASSERT(bufferevent_write(pair[1], data, len) == 0);
 	settle(pair[1]);
-	/* Hang up; the agent frees the client by itself. */
+	/*
+	 * Half-close, as socat does after its input: the agent sees EOF
+	 * (a last line without its newline counts), answers what is left
+	 * and closes a client that waits for nothing.  Freeing one end of a
+	 * pair tells the other nothing, so the flush is what says EOF.
+	 */
+	bufferevent_flush(pair[1], EV_WRITE, BEV_FINISHED);
+	settle(pair[1]);
+	/* Then hang up for good: what still waits (a subscription, a send
+	 * held for the link) goes, as at the agent's exit. */
+	api_stop();
 	bufferevent_free(pair[1]);
 	settle(NULL);
 	return (0);
