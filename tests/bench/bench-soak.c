@@ -43,6 +43,7 @@ enum soak_step {
 struct soak_slot {
 	unsigned int	 idx;		/* account */
 	struct conn	*c;		/* NULL between sessions */
+	struct conn	*old;		/* the last session's, to free */
 	struct event	*again;		/* the pause between sessions */
 	unsigned int	 created;	/* rooms made (slot 0) */
 };
@@ -125,10 +126,18 @@ soak_hangup(struct soak_slot *sl)
 	struct timeval	 tv;
 	unsigned int	 ms;
 
+	/*
+	 * This runs inside the connection's own callbacks, which look at
+	 * its state afterwards: the structure waits in sl->old until the
+	 * slot's next hang-up.
+	 */
 	if (sl->c != NULL) {
+		sl->c->state = CONN_DEAD;
 		if (sl->c->bev != NULL)
 			bufferevent_free(sl->c->bev);
-		free(sl->c);
+		sl->c->bev = NULL;
+		free(sl->old);
+		sl->old = sl->c;
 		sl->c = NULL;
 	}
 	if (S.stopping)
@@ -399,8 +408,11 @@ bench_run_soak(void)
 		    "after warm-up\n", S.fds_warm, S.fds_max);
 		ok = 0;
 	}
-	for (i = 0; i < S.nslots; i++)
+	for (i = 0; i < S.nslots; i++) {
 		event_free(S.slots[i].again);
+		free(S.slots[i].old);
+		free(S.slots[i].c);	/* NULL unless it outlived the wait */
+	}
 	event_free(S.sample_ev);
 	event_free(S.stop_ev);
 	free(S.slots);
