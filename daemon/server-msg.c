@@ -633,6 +633,7 @@ msg_cmd_away(struct client *c, struct rpc_req *req)
 {
 	struct json_object	*v, *result;
 	const char		*text = "", *why;
+	char			 msg[128];
 	size_t			 len = 0;
 
 	if ((v = rpc_get(req->params, "text")) != NULL) {
@@ -640,7 +641,8 @@ msg_cmd_away(struct client *c, struct rpc_req *req)
 		len = (size_t)json_object_get_string_len(v);
 	}
 	if ((why = name_away_check(text, len)) != NULL) {
-		cmd_error(c, req->id, CS_ERR_PARAMS, why, NULL);
+		snprintf(msg, sizeof msg, "parameter text: %s", why);
+		cmd_error(c, req->id, CS_ERR_PARAMS, msg, NULL);
 		return;
 	}
 	client_set_away(c, text);
