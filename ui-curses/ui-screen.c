@@ -370,6 +370,7 @@ screen_main_layout(struct screen_layout *lay)
 {
 	struct ui_window	*w;
 	int			 width, longest = 0;
+	u_int			 i;
 
 	memset(lay, 0, sizeof *lay);
 	if (COLS >= 60) {
@@ -389,6 +390,12 @@ screen_main_layout(struct screen_layout *lay)
 	if (ui_conf.members && w != NULL && !w->dm && !w->status &&
 	    !w->dead && lay->cw >= 60) {
 		lay->pw = w->members_width + 1;
+		for (i = 0; i < w->nmembers; i++) {
+			if (session_away_of(w->members[i].user) != NULL) {
+				lay->pw += 7;	/* " (away)" */
+				break;
+			}
+		}
 		if (lay->pw < 14)
 			lay->pw = 14;
 		if (lay->pw > 20)

@@ -7,8 +7,9 @@
 # server alike, and change nothing.  The server forgets the text with
 # alice's last connection, and her agent sets it again: after the agent
 # restarts and after the server restarts.  Clearing it reaches bob too.
-# In the curses UI /away TEXT shows "(away)" in the status line and in
-# bob's /who, and /away alone clears it.
+# In the curses UI /away TEXT shows "(away)" in the status line, and
+# bob's /who, /names, member pane and DM title show alice away; /away
+# alone clears it.
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 . "$(dirname "$0")/../wire-lib.sh"
@@ -142,6 +143,10 @@ wait_until 10 "alice's status line to show (away)" eval \
 wait_until 10 "bob to see alice away" bob_sees_away "on a call"
 ui_line bob "/who"
 ui_wait bob "2 online: alice (away: on a call) bob"
+ui_line bob "/set members on"
+ui_wait bob "│alice (away)"
+ui_line bob "/names"
+ui_wait bob "#general: 3 members, 2 online: alice (away) bob carol"
 ui_line bob "/query alice"
 ui_wait bob "alice — direct messages (online, away: on a call)"
 ui_line alice "/away $(printf 'z%.0s' $(seq 1 300))"
