@@ -7,6 +7,7 @@
 # server alike, and change nothing.  The server forgets the text with
 # alice's last connection, and her agent sets it again: after the agent
 # restarts and after the server restarts.  Clearing it reaches bob too.
+# A second agent of alice's follows what the first one sets, and back.
 # In the curses UI /away TEXT shows "(away)" in the status line, and
 # bob's /who, /names, member pane and DM title show alice away; /away
 # alone clears it.
@@ -130,6 +131,17 @@ assert_jq "$(status_of alice)" '.away == null' "alice's status after a restart o
 bob_sees_away "" || fail "alice is away again after a restart once back: $(rpc_ok bob who)"
 conn_close bob2
 conn_close bob
+
+# --- two agents of one account follow each other ----------------------------------------
+start_agent alice2
+login_user alice2 alice >/dev/null
+wait_ready alice2
+rpc_ok alice away '{"text":"in a meeting"}' >/dev/null
+wait_status alice2 '.away == "in a meeting"' 10 >/dev/null
+rpc_ok alice2 away '{}' >/dev/null
+wait_status alice '.away == null' 10 >/dev/null
+bob_sees_away "" || fail "alice is still away after her other agent cleared it: $(rpc_ok bob who)"
+stop_agent alice2
 
 # --- the curses UI ----------------------------------------------------------------------
 ui_start alice
