@@ -173,6 +173,13 @@ void	 api_send(struct api_pending *, struct json_object *);
 void	 api_history(struct api_pending *, struct json_object *);
 void	 api_who(struct api_pending *, struct json_object *);
 
+/* away.c */
+void	 api_away(struct api_pending *, struct json_object *);
+char	*away_get(void);
+void	 away_forget(void);
+void	 away_link_ready(void);
+void	 away_on_presence(const char *user, int online, const char *away);
+
 /* api-events.c */
 void	 api_subscribe(struct api_pending *, struct json_object *);
 void	 api_unsubscribe(struct api_pending *, struct json_object *);

@@ -28,7 +28,7 @@
 /* What hello advertises. */
 static const char *api_capabilities[] = {
 	"register", "login", "logout", "send", "history", "who", "subscribe",
-	"events", "status", "rooms", "admin", "e2e",
+	"events", "status", "rooms", "admin", "e2e", "away",
 };
 
 /* An account request on its way to the server. */
@@ -191,6 +191,7 @@ void
 api_status(struct api_pending *p, struct json_object *params)
 {
 	struct json_object	*r;
+	char			*away;
 
 	r = json_object_new_object();
 	account_add_str(r, "link", link_state_name(link_get_state()));
@@ -206,6 +207,9 @@ api_status(struct api_pending *p, struct json_object *params)
 	    json_object_new_string(keys_state_name()));
 	json_object_object_add(r, "unattended",
 	    json_object_new_boolean(agent_conf.unattended));
+	away = link_logged_in() ? away_get() : NULL;
+	json_object_object_add(r, "away", account_str_or_null(away));
+	free(away);
 	api_reply(p, r);
 }
 
@@ -376,6 +380,7 @@ account_logout_cb(void *arg, int code, const char *message,
 void
 api_logout(struct api_pending *p, struct json_object *params)
 {
+	away_forget();
 	if (!link_logged_in()) {
 		api_reply(p, json_object_new_object());
 		return;

@@ -225,7 +225,7 @@ chat_who_cb(void *arg, int code, const char *message,
     struct json_object *result, struct json_object *data)
 {
 	struct api_pending	*p = arg;
-	struct json_object	*r, *online;
+	struct json_object	*r, *online, *away;
 
 	if (code != 0) {
 		api_error(p, code, message, json_object_get(data));
@@ -237,6 +237,11 @@ chat_who_cb(void *arg, int code, const char *message,
 		json_object_object_add(r, "online", json_object_get(online));
 	else
 		json_object_object_add(r, "online", json_object_new_array());
+	if (json_object_object_get_ex(result, "away", &away) &&
+	    json_object_is_type(away, json_type_object))
+		json_object_object_add(r, "away", json_object_get(away));
+	else
+		json_object_object_add(r, "away", json_object_new_object());
 	api_reply(p, r);
 }
 

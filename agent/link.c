@@ -638,6 +638,7 @@ link_session_begin(const char *user, const char *token, int admin)
 		lstore_msg_clear();
 		lstore_kv_del("cursor");
 		lstore_kv_del("room_cursor");
+		away_forget();
 	}
 	free(old);
 	lstore_kv_set("user", user);
@@ -762,6 +763,7 @@ link_ready(void)
 		keys_link_ready();
 		outbox_link_ready();
 		files_link_ready();
+		away_link_ready();
 	}
 	relogin_link_ready();
 }
@@ -868,16 +870,24 @@ link_enter_state(enum link_state st, const char *error)
 static void
 link_on_presence(struct json_object *params)
 {
-	struct json_object	*user, *online, *ev;
+	struct json_object	*user, *online, *away, *ev;
+	const char		*text = NULL;
 
 	if (!json_object_object_get_ex(params, "user", &user) ||
 	    !json_object_is_type(user, json_type_string) ||
 	    !json_object_object_get_ex(params, "online", &online) ||
 	    !json_object_is_type(online, json_type_boolean))
 		return;
+	if (json_object_object_get_ex(params, "away", &away) &&
+	    json_object_is_type(away, json_type_string))
+		text = json_object_get_string(away);
+	away_on_presence(json_object_get_string(user),
+	    json_object_get_boolean(online), text);
 	ev = json_object_new_object();
 	json_object_object_add(ev, "user", json_object_get(user));
 	json_object_object_add(ev, "online", json_object_get(online));
+	if (text != NULL)
+		json_object_object_add(ev, "away", json_object_get(away));
 	events_emit("presence", NULL, ev);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "names.h"
+#include "proto.h"
 #include "utf8.h"
 
 /* Return 1 for the punctuation allowed in usernames. */
@@ -131,4 +132,33 @@ char *
 name_room_fold(const char *name, char *out, size_t outlen)
 {
 	return (name_fold(name, out, outlen));
+}
+
+/*
+ * Check an away text against the rules in names.h; NULL if fit, else a
+ * static sentence fit to show the user.
+ */
+const char *
+name_away_check(const char *text, size_t len)
+{
+	unsigned int	 cp;
+	size_t		 n;
+
+	if (text == NULL)
+		return ("away text is missing");
+	_Static_assert(CS_AWAY_MAX == 256, "the sentence below says 256");
+	if (len > CS_AWAY_MAX)
+		return ("away text is too long (max 256 bytes)");
+	if (!utf8_valid(text, len))
+		return ("away text must be valid UTF-8 without NUL characters");
+	while (len > 0) {
+		if ((n = utf8_decode(text, len, &cp)) == 0)
+			return ("away text must be valid UTF-8");
+		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+			return ("away text must not contain control "
+			    "characters");
+		text += n;
+		len -= n;
+	}
+	return (NULL);
 }

@@ -43,4 +43,12 @@ const char *name_room_check(const char *name);
 /* Fold a room name into out (size >= NAME_ROOM_SIZE).  Returns out. */
 char	*name_room_fold(const char *name, char *out, size_t outlen);
 
+/*
+ * Away texts: at most CS_AWAY_MAX (256) bytes of UTF-8 without control
+ * characters (C0, DEL, C1), so they print on one line anywhere.  The empty
+ * text means "not away".
+ */
+/* Return NULL if text (len bytes) is a fit away text, else a static sentence. */
+const char *name_away_check(const char *text, size_t len);
+
 #endif

@@ -26,6 +26,7 @@
 #define CS_GENERAL		"#general"
 #define CS_TOPIC_MAX		256		/* bytes of a room topic */
 #define CS_REASON_MAX		256		/* bytes of a kick/ban reason */
+#define CS_AWAY_MAX		256		/* bytes of an away text */
 #define CS_BAN_MAX		(366 * 86400)	/* longest timed ban, seconds */
 #define CS_AUDIT_MAX		1000		/* audit rows per admin_audit */
 #define CS_ROOM_EVENTS_PAGE	500		/* room events per sync page */

@@ -253,9 +253,9 @@ bus_publish_message(const struct bus_msg *m)
 	bus_frame_unref(f);
 }
 
-/* Publish a presence change to every subscriber. */
+/* Publish a presence change (away: NULL if not away) to every subscriber. */
 void
-bus_publish_presence(const char *user, int online)
+bus_publish_presence(const char *user, int online, const char *away)
 {
 	struct json_object	*params;
 	struct bus_frame	*f;
@@ -264,6 +264,9 @@ bus_publish_presence(const char *user, int online)
 	json_object_object_add(params, "user", json_object_new_string(user));
 	json_object_object_add(params, "online",
 	    json_object_new_boolean(online));
+	if (away != NULL)
+		json_object_object_add(params, "away",
+		    json_object_new_string(away));
 	if ((f = bus_frame_new("presence", params)) == NULL)
 		return;
 	bus_deliver_all(f);

@@ -60,8 +60,11 @@ void	 bus_publish_message(const struct bus_msg *);
  */
 void	 bus_publish_room(struct json_object *params, const int64_t *accounts,
 	    size_t n);
-/* A user came online or went offline: every subscriber hears it. */
-void	 bus_publish_presence(const char *user, int online);
+/*
+ * A user came online, went offline or changed their away text (borrowed;
+ * NULL: not away): every subscriber hears it.
+ */
+void	 bus_publish_presence(const char *user, int online, const char *away);
 
 /* Someone published keys (params taken over): every subscriber hears it. */
 void	 bus_publish_keys(struct json_object *params);

@@ -213,7 +213,9 @@ void	 client_login(struct client *, const struct store_account *,
 	    const uint8_t *token_hash);
 void	 client_logout(struct client *);
 void	 client_synced(struct client *);
-struct json_object *client_who(void);
+void	 client_who(struct json_object *result);
+const char *client_away(int64_t account);
+void	 client_set_away(struct client *, const char *text);
 int	 client_online(int64_t account);
 unsigned int client_count_account(int64_t account);
 unsigned int client_close_account(int64_t account, const char *reason);
@@ -292,6 +294,7 @@ void	 msg_cmd_send(struct client *, struct rpc_req *);
 void	 msg_cmd_sync(struct client *, struct rpc_req *);
 void	 msg_cmd_history(struct client *, struct rpc_req *);
 void	 msg_cmd_who(struct client *, struct rpc_req *);
+void	 msg_cmd_away(struct client *, struct rpc_req *);
 void	 msg_cmd_delete(struct client *, struct rpc_req *);
 int	 msg_resolve(const char *conv, int64_t *room, int64_t *account,
 	    char *name, size_t namelen);

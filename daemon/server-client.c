@@ -63,11 +63,16 @@ static const struct client_state_entry client_states[] = {
 	[CLIENT_DEAD] = { "dead", CLIENT_DL_NONE, NULL },
 };
 
-/* A logged-in account and how many connections it has. */
+/*
+ * A logged-in account and how many connections it has.  Its away text
+ * lives here, so it lasts while the account has a connection and goes
+ * with the last one (agents set it again when they are back).
+ */
 struct online {
 	int64_t			 account_id;
 	char			 name[NAME_USER_MAX + 1];
 	unsigned int		 conns;
+	char			*away;		/* owned; NULL: not away */
 	TAILQ_ENTRY(online)	 entry;
 };
 TAILQ_HEAD(onlines, online);
@@ -114,7 +119,7 @@ online_acquire(int64_t account_id, const char *name)
 	if (tsearch(o, &online_tree, online_cmp) == NULL)
 		FATALX("out of memory");
 	TAILQ_INSERT_TAIL(&online_list, o, entry);
-	bus_publish_presence(o->name, 1);
+	bus_publish_presence(o->name, 1, NULL);
 	return (o);
 }
 
@@ -124,9 +129,10 @@ online_release(struct online *o)
 {
 	if (o == NULL || --o->conns > 0)
 		return;
-	bus_publish_presence(o->name, 0);
+	bus_publish_presence(o->name, 0, NULL);
 	tdelete(o, &online_tree, online_cmp);
 	TAILQ_REMOVE(&online_list, o, entry);
+	free(o->away);
 	free(o);
 }
 
@@ -139,11 +145,15 @@ online_name_cmp(const void *a, const void *b)
 	return (strcasecmp((*x)->name, (*y)->name));
 }
 
-/* The names of every logged-in account, sorted, as a new JSON array. */
-struct json_object *
-client_who(void)
+/*
+ * Add to result the names of every logged-in account, sorted, as the
+ * array "online", and the away texts of those away as the object "away"
+ * (name: text).
+ */
+void
+client_who(struct json_object *result)
 {
-	struct json_object	 *array;
+	struct json_object	 *array, *away;
 	struct online		**v, *o;
 	size_t			  n = 0, i;
 
@@ -155,10 +165,49 @@ client_who(void)
 		v[n++] = o;
 	qsort(v, n, sizeof *v, online_name_cmp);
 	array = json_object_new_array_ext((int)n);
-	for (i = 0; i < n; i++)
+	away = json_object_new_object();
+	for (i = 0; i < n; i++) {
 		json_object_array_add(array, json_object_new_string(v[i]->name));
+		if (v[i]->away != NULL)
+			json_object_object_add(away, v[i]->name,
+			    json_object_new_string(v[i]->away));
+	}
 	free(v);
-	return (array);
+	json_object_object_add(result, "online", array);
+	json_object_object_add(result, "away", away);
+}
+
+/* The away text of an account (borrowed), or NULL: not away or offline. */
+const char *
+client_away(int64_t account)
+{
+	struct online	 key, **found;
+
+	key.account_id = account;
+	if ((found = tfind(&key, &online_tree, online_cmp)) == NULL)
+		return (NULL);
+	return ((*found)->away);
+}
+
+/*
+ * Set the away text of c's account (copied; NULL or "" clears) and tell
+ * everyone when it changed.  The caller checked the text (names.h).
+ */
+void
+client_set_away(struct client *c, const char *text)
+{
+	struct online	*o = c->online;
+
+	if (o == NULL)
+		return;
+	if (text != NULL && *text == '\0')
+		text = NULL;
+	if (text == NULL ? o->away == NULL :
+	    (o->away != NULL && strcmp(o->away, text) == 0))
+		return;
+	free(o->away);
+	o->away = text != NULL ? xstrdup(text) : NULL;
+	bus_publish_presence(o->name, 1, o->away);
 }
 
 /* Whether an account has a logged-in connection. */

@@ -142,6 +142,10 @@ static const struct rpc_param cmd_room_ban_params[] = {
 	{ "expires_in", RPC_INT, 0, 1, CS_BAN_MAX },
 	{ NULL }
 };
+static const struct rpc_param cmd_away_params[] = {
+	{ "text", RPC_STRING, 0, 0, CS_AWAY_MAX },
+	{ NULL }
+};
 static const struct rpc_param cmd_user_params[] = {
 	{ "user", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ NULL }
@@ -171,6 +175,7 @@ static const struct cmd_entry cmd_table[] = {
 	{ "sync", 0, cmd_sync_params, msg_cmd_sync },
 	{ "history", 0, cmd_history_params, msg_cmd_history },
 	{ "who", 0, cmd_none_params, msg_cmd_who },
+	{ "away", 0, cmd_away_params, msg_cmd_away },
 	{ "delete", 0, cmd_delete_params, msg_cmd_delete },
 	{ "file_begin", 0, cmd_file_begin_params, files_cmd_begin },
 	{ "file_put", 0, cmd_file_put_params, files_cmd_put },

@@ -619,7 +619,36 @@ msg_cmd_who(struct client *c, struct rpc_req *req)
 	struct json_object	*result;
 
 	result = json_object_new_object();
-	json_object_object_add(result, "online", client_who());
+	client_who(result);
+	cmd_reply(c, req->id, result);
+}
+
+/*
+ * away: set the account's away text (text, checked by the rules in
+ * names.h), or clear it (text empty or absent).  Others hear of it through
+ * a presence event; a refused text changes nothing.
+ */
+void
+msg_cmd_away(struct client *c, struct rpc_req *req)
+{
+	struct json_object	*v, *result;
+	const char		*text = "", *why;
+	char			 msg[128];
+	size_t			 len = 0;
+
+	if ((v = rpc_get(req->params, "text")) != NULL) {
+		text = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+	}
+	if ((why = name_away_check(text, len)) != NULL) {
+		snprintf(msg, sizeof msg, "parameter text: %s", why);
+		cmd_error(c, req->id, CS_ERR_PARAMS, msg, NULL);
+		return;
+	}
+	client_set_away(c, text);
+	result = json_object_new_object();
+	json_object_object_add(result, "away", len > 0 ?
+	    json_object_new_string(text) : NULL);
 	cmd_reply(c, req->id, result);
 }
 

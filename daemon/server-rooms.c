@@ -610,6 +610,7 @@ static int
 rooms_members_cb(void *arg, const struct store_member *m)
 {
 	struct json_object	*array = arg, *o;
+	const char		*away;
 
 	o = json_object_new_object();
 	json_object_object_add(o, "user", json_object_new_string(m->name));
@@ -619,6 +620,8 @@ rooms_members_cb(void *arg, const struct store_member *m)
 	json_object_object_add(o, "muted", json_object_new_boolean(m->muted));
 	json_object_object_add(o, "online",
 	    json_object_new_boolean(client_online(m->account)));
+	if ((away = client_away(m->account)) != NULL)
+		json_object_object_add(o, "away", json_object_new_string(away));
 	json_object_array_add(array, o);
 	return (0);
 }

@@ -93,6 +93,7 @@ struct ui_state {
 	char		*detach_reason;	/* why the agent connection went */
 	char		*notice;	/* said once, on the first screen */
 	char		*keys;		/* end-to-end keys state, or NULL */
+	char		*away;		/* our away text, or NULL */
 };
 
 /* A reply from the agent as a callback sees it; everything is borrowed. */
@@ -245,6 +246,8 @@ int	 session_check_auth(struct ui_reply *);
 int	 session_is_online(const char *user);
 u_int	 session_online_count(void);
 const char *session_online_get(u_int);
+const char *session_away_of(const char *user);
+void	 session_away(const char *text);
 void	 session_who(const char *);
 void	 session_free(void);
 void	 session_set_str(char **, const char *);

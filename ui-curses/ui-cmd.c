@@ -49,7 +49,7 @@ static const struct cmd_entry cmd_table[] = {
 	  "Take NICK's changed keys (unverified) so you can send to them "
 	  "again.", cmd_keys_accept },
 	{ "away", "[TEXT]", 0, 1, CMD_REST|CMD_LOGIN,
-	  "Set or clear an away message (not supported by the agent yet).",
+	  "Set an away message others see, or clear it without TEXT.",
 	  cmd_away },
 	{ "ban", "[#ROOM] NICK [REASON] [-expires 10m|2h|3d]", 1, 2,
 	  CMD_REST|CMD_LOGIN|CMD_ROOM,
@@ -381,12 +381,19 @@ cmd_check_nick(const struct cmd_entry *ce, const char *nick)
 	return (0);
 }
 
-/* /away [TEXT]: the agent API has no away status yet (doc/api.md). */
+/* /away [TEXT]: set the away text, or clear it. */
 static void
 cmd_away(const struct cmd_entry *ce, int argc, char **argv)
 {
-	window_add_line(NULL, UI_LINE_ERROR, "/away: not supported yet: the "
-	    "agent API has no away status");
+	const char	*text = argc > 0 ? argv[0] : NULL;
+	const char	*why;
+
+	if (text != NULL && (why = name_away_check(text, strlen(text))) !=
+	    NULL) {
+		window_add_line(NULL, UI_LINE_ERROR, "/%s: %s", ce->name, why);
+		return;
+	}
+	session_away(text);
 }
 
 /* /clear */

@@ -294,7 +294,7 @@ rooms_refresh(void)
 	ui_conn_request("room_list", NULL, 0, rooms_refresh_cb, NULL);
 }
 
-/* Print w's members in w: ~ owner, @ operator, - muted. */
+/* Print w's members in w: ~ owner, @ operator, - muted, then (away). */
 static void
 rooms_members_print(struct ui_window *w)
 {
@@ -308,9 +308,10 @@ rooms_members_print(struct ui_window *w)
 			online++;
 		if (i >= UI_NAMES_SHOWN)
 			continue;
-		xasprintf(&tmp, "%s%s%s%s", list != NULL ? list : "",
+		xasprintf(&tmp, "%s%s%s%s%s", list != NULL ? list : "",
 		    list != NULL ? " " : "", rooms_role_mark(m->role,
-		    m->muted), m->user);
+		    m->muted), m->user, session_away_of(m->user) != NULL ?
+		    " (away)" : "");
 		free(list);
 		list = tmp;
 	}

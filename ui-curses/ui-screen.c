@@ -370,6 +370,7 @@ screen_main_layout(struct screen_layout *lay)
 {
 	struct ui_window	*w;
 	int			 width, longest = 0;
+	u_int			 i;
 
 	memset(lay, 0, sizeof *lay);
 	if (COLS >= 60) {
@@ -389,6 +390,12 @@ screen_main_layout(struct screen_layout *lay)
 	if (ui_conf.members && w != NULL && !w->dm && !w->status &&
 	    !w->dead && lay->cw >= 60) {
 		lay->pw = w->members_width + 1;
+		for (i = 0; i < w->nmembers; i++) {
+			if (session_away_of(w->members[i].user) != NULL) {
+				lay->pw += 7;	/* " (away)" */
+				break;
+			}
+		}
 		if (lay->pw < 14)
 			lay->pw = 14;
 		if (lay->pw > 20)
@@ -726,8 +733,11 @@ screen_draw_title(void)
 		xasprintf(&s, " status — /list shows the rooms, /join #room "
 		    "joins one");
 	else if (w->dm)
-		xasprintf(&s, " %s — direct messages (%s)%s", w->name,
+		xasprintf(&s, " %s — direct messages (%s%s%s)%s", w->name,
 		    session_is_online(w->name) ? "online" : "offline",
+		    session_away_of(w->name) != NULL ? ", away: " : "",
+		    session_away_of(w->name) != NULL ?
+		    session_away_of(w->name) : "",
 		    w->fetching ? " · loading history…" : "");
 	else if (strcasecmp(w->name, CS_GENERAL) == 0)
 		xasprintf(&s, " %s — %s%severyone on this server · %u "
@@ -809,7 +819,8 @@ screen_draw_list(const struct screen_layout *lay)
 
 /*
  * The member pane of the current room: a count, then the members with
- * their marks (~ owner, @ operator, - muted), those online in bold.
+ * their marks (~ owner, @ operator, - muted), those online in bold,
+ * those away marked "(away)".
  */
 static void
 screen_draw_members(const struct screen_layout *lay)
@@ -842,8 +853,9 @@ screen_draw_members(const struct screen_layout *lay)
 			screen_print(y++, lay->px, lay->pw, A_DIM, 0, line);
 			break;
 		}
-		snprintf(line, sizeof line, "%s%s", rooms_role_mark(m->role,
-		    m->muted), m->user);
+		snprintf(line, sizeof line, "%s%s%s", rooms_role_mark(m->role,
+		    m->muted), m->user, session_away_of(m->user) != NULL ?
+		    " (away)" : "");
 		screen_print(y++, lay->px, lay->pw,
 		    session_is_online(m->user) ? A_BOLD : A_DIM,
 		    screen_nick_pair(m->user), line);
@@ -892,8 +904,8 @@ screen_draw_status(int y)
 		xasprintf(&more, " [scrolled back%s · PgDn]",
 		    w->fetching ? ", loading" : (w->full ?
 		    ", scrollback full" : ""));
-	xasprintf(&s, " [%s] [%s] [%s] [%s] [%u:%s]%s", hhmm,
-	    ui.user != NULL ? ui.user : "-",
+	xasprintf(&s, " [%s] [%s]%s [%s] [%s] [%u:%s]%s", hhmm,
+	    ui.user != NULL ? ui.user : "-", ui.away != NULL ? " (away)" : "",
 	    ui.server != NULL ? ui.server : "?", link,
 	    w != NULL ? window_index(w) + 1 : 0, w != NULL ? w->name : "-",
 	    more != NULL ? more : "");

@@ -30,7 +30,12 @@ struct ui_state		 ui = {
 	.last_seq = -1,
 };
 
-static char		**session_online;	/* sorted, owned */
+/* A user online, as far as we know, and their away text. */
+struct session_user {
+	char		*user;		/* owned */
+	char		*away;		/* owned; NULL: not away */
+};
+static struct session_user *session_online;	/* sorted, owned */
 static u_int		  session_nonline;
 static int		  session_fresh = 1;	/* windows not filled yet */
 
@@ -92,7 +97,7 @@ session_online_pos(const char *user, int *found)
 	*found = 0;
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		c = strcasecmp(session_online[mid], user);
+		c = strcasecmp(session_online[mid].user, user);
 		if (c == 0) {
 			*found = 1;
 			return (mid);
@@ -105,23 +110,29 @@ session_online_pos(const char *user, int *found)
 	return (lo);
 }
 
-/* Mark user online or offline. */
+/* Mark user online (away: their away text, NULL if none) or offline. */
 static void
-session_online_set(const char *user, int online)
+session_online_set(const char *user, int online, const char *away)
 {
 	u_int	 pos;
 	int	 found;
 
+	if (away != NULL && *away == '\0')
+		away = NULL;
 	pos = session_online_pos(user, &found);
-	if (online && !found && session_nonline < UI_ONLINE_MAX) {
+	if (online && found)
+		session_set_str(&session_online[pos].away, away);
+	else if (online && session_nonline < UI_ONLINE_MAX) {
 		session_online = xreallocarray(session_online,
 		    session_nonline + 1, sizeof *session_online);
 		memmove(&session_online[pos + 1], &session_online[pos],
 		    (session_nonline - pos) * sizeof *session_online);
-		session_online[pos] = xstrdup(user);
+		session_online[pos].user = xstrdup(user);
+		session_online[pos].away = away != NULL ? xstrdup(away) : NULL;
 		session_nonline++;
 	} else if (!online && found) {
-		free(session_online[pos]);
+		free(session_online[pos].user);
+		free(session_online[pos].away);
 		memmove(&session_online[pos], &session_online[pos + 1],
 		    (session_nonline - pos - 1) * sizeof *session_online);
 		session_nonline--;
@@ -134,8 +145,10 @@ session_online_clear(void)
 {
 	u_int	 i;
 
-	for (i = 0; i < session_nonline; i++)
-		free(session_online[i]);
+	for (i = 0; i < session_nonline; i++) {
+		free(session_online[i].user);
+		free(session_online[i].away);
+	}
 	free(session_online);
 	session_online = NULL;
 	session_nonline = 0;
@@ -162,15 +175,80 @@ session_online_count(void)
 const char *
 session_online_get(u_int i)
 {
-	return (i < session_nonline ? session_online[i] : NULL);
+	return (i < session_nonline ? session_online[i].user : NULL);
 }
 
-/* who reply: refresh the online set; print it if asked (arg: window name). */
+/* The away text of user (borrowed), or NULL: not away, or not online. */
+const char *
+session_away_of(const char *user)
+{
+	u_int	 pos;
+	int	 found;
+
+	pos = session_online_pos(user, &found);
+	return (found ? session_online[pos].away : NULL);
+}
+
+/* Our own away text changed (NULL or "": back). */
+static void
+session_self_away(const char *text)
+{
+	if (text != NULL && *text == '\0')
+		text = NULL;
+	session_set_str(&ui.away, text);
+	if (ui.user != NULL)
+		session_online_set(ui.user, 1, text);
+}
+
+/* away reply: what the agent and the server now say. */
+static void
+session_away_cb(struct ui_reply *r, void *arg)
+{
+	struct json_object	*v;
+	const char		*text = NULL;
+
+	if (r->code != 0) {
+		if (!session_check_auth(r))
+			session_error("/away", r);
+		screen_update();
+		return;
+	}
+	if (json_object_object_get_ex(r->result, "away", &v) &&
+	    json_object_is_type(v, json_type_string))
+		text = json_object_get_string(v);
+	session_self_away(text);
+	if (text != NULL)
+		window_add_line(NULL, UI_LINE_INFO, "You are away: %s", text);
+	else
+		window_add_line(NULL, UI_LINE_INFO, "You are back");
+	screen_update();
+}
+
+/* Set our away text (NULL or "": clear it) through the agent. */
+void
+session_away(const char *text)
+{
+	struct json_object	*params;
+
+	params = json_object_new_object();
+	if (text != NULL && *text != '\0')
+		json_object_object_add(params, "text",
+		    json_object_new_string(text));
+	if (ui_conn_request("away", params, 0, session_away_cb, NULL) != 0)
+		window_add_line(NULL, UI_LINE_ERROR, "/away: not attached to "
+		    "the agent");
+}
+
+/*
+ * who reply: refresh the online set and away texts; print it if asked
+ * (arg: window name), away users marked with their text.
+ */
 static void
 session_who_cb(struct ui_reply *r, void *arg)
 {
-	struct json_object	*online, *v;
+	struct json_object	*online, *away = NULL, *v, *a;
 	struct ui_window	*w;
+	const char		*user, *text;
 	char			*name = arg, *list = NULL, *tmp;
 	size_t			 i, n;
 
@@ -180,21 +258,35 @@ session_who_cb(struct ui_reply *r, void *arg)
 		free(name);
 		return;
 	}
+	if (json_object_object_get_ex(r->result, "away", &v) &&
+	    json_object_is_type(v, json_type_object))
+		away = v;
 	if (json_object_object_get_ex(r->result, "online", &online) &&
 	    json_object_is_type(online, json_type_array)) {
 		session_online_clear();
 		n = json_object_array_length(online);
 		for (i = 0; i < n; i++) {
 			v = json_object_array_get_idx(online, i);
-			if (json_object_is_type(v, json_type_string))
-				session_online_set(json_object_get_string(v),
-				    1);
+			if (!json_object_is_type(v, json_type_string))
+				continue;
+			user = json_object_get_string(v);
+			text = NULL;
+			if (away != NULL &&
+			    json_object_object_get_ex(away, user, &a) &&
+			    json_object_is_type(a, json_type_string))
+				text = json_object_get_string(a);
+			session_online_set(user, 1, text);
 		}
+		if (ui.user != NULL)
+			session_set_str(&ui.away, session_away_of(ui.user));
 	}
 	if (name != NULL && (w = window_find(name)) != NULL) {
 		for (i = 0; i < session_nonline; i++) {
-			xasprintf(&tmp, "%s%s%s", list != NULL ? list : "",
-			    list != NULL ? " " : "", session_online[i]);
+			text = session_online[i].away;
+			xasprintf(&tmp, "%s%s%s%s%s%s", list != NULL ? list :
+			    "", list != NULL ? " " : "", session_online[i].user,
+			    text != NULL ? " (away: " : "",
+			    text != NULL ? text : "", text != NULL ? ")" : "");
 			free(list);
 			list = tmp;
 		}
@@ -366,6 +458,7 @@ void
 session_logged_out(const char *why)
 {
 	session_set_str(&ui.user, NULL);
+	session_set_str(&ui.away, NULL);
 	ui.logged_in = 0;
 	window_free_all();
 	rooms_free();
@@ -406,6 +499,8 @@ session_status_cb(struct ui_reply *r, void *arg)
 	if (json_object_object_get_ex(r->result, "logged_in", &v))
 		logged_in = json_object_get_boolean(v);
 	user = session_str(r->result, "user");
+	session_set_str(&ui.away, logged_in ? session_str(r->result, "away") :
+	    NULL);
 
 	if (logged_in && user != NULL) {
 		if (!ui.logged_in || ui.user == NULL ||
@@ -464,24 +559,42 @@ session_detached(const char *why)
 	}
 }
 
-/* A presence event. */
+/*
+ * A presence event: someone came, went, or changed their away text (ours
+ * too, maybe from another UI).  A DM window with them says so.
+ */
 static void
 session_presence(struct json_object *params)
 {
 	struct json_object	*v;
 	struct ui_window	*w;
-	const char		*user;
+	const char		*user, *away, *old;
+	char			*was_away;
 	int			 online, was;
 
 	if ((user = session_str(params, "user")) == NULL ||
 	    !json_object_object_get_ex(params, "online", &v))
 		return;
 	online = json_object_get_boolean(v);
+	away = online ? session_str(params, "away") : NULL;
 	was = session_is_online(user);
-	session_online_set(user, online);
-	if (was != online && (w = window_find(user)) != NULL && w->dm)
-		window_add_line(w, UI_LINE_INFO, "%s is %s", user,
-		    online ? "online" : "offline");
+	old = session_away_of(user);
+	was_away = old != NULL ? xstrdup(old) : NULL;
+	session_online_set(user, online, away);
+	if (online && ui.user != NULL && strcasecmp(ui.user, user) == 0)
+		session_set_str(&ui.away, away);
+	if ((w = window_find(user)) != NULL && w->dm) {
+		if (was != online)
+			window_add_line(w, UI_LINE_INFO, "%s is %s", user,
+			    online ? "online" : "offline");
+		if (away != NULL && (was_away == NULL ||
+		    strcmp(was_away, away) != 0))
+			window_add_line(w, UI_LINE_INFO, "%s is away: %s",
+			    user, away);
+		else if (online && away == NULL && was_away != NULL)
+			window_add_line(w, UI_LINE_INFO, "%s is back", user);
+	}
+	free(was_away);
 }
 
 /* A link event: the agent's connection to the server changed state. */
@@ -543,4 +656,5 @@ session_free(void)
 	free(ui.detach_reason);
 	free(ui.notice);
 	free(ui.keys);
+	free(ui.away);
 }

@@ -7,8 +7,8 @@
 # the member pane with roles (~ owner, @ operator) as they change; /names
 # and /list; a member's /kick refused with the server's sentence; the
 # owner's /kick seen by both; /part removes the window; a timed ban;
-# /delete with its confirmation marks the window dead; /away's error
-# line; a room window on a fresh UI from room_list.
+# /delete with its confirmation marks the window dead; /away sets and
+# clears; a room window on a fresh UI from room_list.
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 . "$(dirname "$0")/ui-lib.sh"
@@ -167,9 +167,11 @@ ui_list_has alice "(#dev)" || fail "the deleted room's window is not marked"
 ui_line alice "anyone?"
 ui_wait alice "not sent: #dev was deleted"
 
-# Misuse and what the API lacks.
+# /away (away.sh has the rest), then misuse.
 ui_line alice "/away lunch"
-ui_wait alice "/away: not supported yet"
+ui_wait alice "You are away: lunch"
+ui_line alice "/away"
+ui_wait alice "You are back"
 ui_line alice "/kick"
 ui_wait alice "usage: /kick [#ROOM] NICK [REASON]"
 ui_line alice "/create dev"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "names.h"
+#include "proto.h"
 
 /* Assert name is accepted. */
 static void
@@ -101,6 +102,28 @@ test_names_password(void **state)
 	assert_non_null(name_password_check(NULL, 0));
 }
 
+/* Away texts: up to 256 bytes of UTF-8 without control characters. */
+static void
+test_names_away(void **state)
+{
+	char	t[CS_AWAY_MAX + 1];
+
+	assert_null(name_away_check("", 0));
+	assert_null(name_away_check("at lunch", 8));
+	assert_null(name_away_check("caf\xc3\xa9 \xe2\x98\x95", 9));
+	memset(t, 'x', sizeof t);
+	assert_null(name_away_check(t, CS_AWAY_MAX));
+	assert_non_null(strstr(name_away_check(t, CS_AWAY_MAX + 1),
+	    "too long"));
+	assert_non_null(strstr(name_away_check("a\nb", 3), "control"));
+	assert_non_null(strstr(name_away_check("a\x1b[2Jb", 6), "control"));
+	assert_non_null(strstr(name_away_check("a\x7f", 2), "control"));
+	assert_non_null(strstr(name_away_check("a\xc2\x9b", 3), "control"));
+	assert_non_null(strstr(name_away_check("a\0b", 3), "UTF-8"));
+	assert_non_null(strstr(name_away_check("a\xff", 2), "UTF-8"));
+	assert_non_null(name_away_check(NULL, 0));
+}
+
 /* Assert a room name is accepted. */
 static void
 test_room_ok(const char *name)
@@ -162,6 +185,7 @@ main(void)
 		cmocka_unit_test(test_names_bad),
 		cmocka_unit_test(test_names_fold),
 		cmocka_unit_test(test_names_password),
+		cmocka_unit_test(test_names_away),
 		cmocka_unit_test(test_rooms),
 	};
 
