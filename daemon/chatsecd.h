@@ -64,6 +64,7 @@ struct opt_entry {
 };
 
 #define CONFIG_LIST_MAX	16
+#define CONFIG_COUNT_MAX	9	/* -vvv...: more says nothing more */
 struct config_list {
 	char		*v[CONFIG_LIST_MAX];
 	int		 n;

@@ -121,7 +121,8 @@ config_set(struct server_config *cfg, const struct opt_entry *o,
 	case OPT_COUNT:
 		ip = config_field(cfg, o);
 		if (value == NULL) {
-			(*ip)++;
+			if (*ip < CONFIG_COUNT_MAX)
+				(*ip)++;
 			return (0);
 		}
 		/* FALLTHROUGH */
@@ -137,6 +138,11 @@ config_set(struct server_config *cfg, const struct opt_entry *o,
 		if (o->type == OPT_INT && (v < o->min || v > o->max)) {
 			snprintf(err, errlen, "%s: %lld is out of range "
 			    "(%lld to %lld)", o->name, v, o->min, o->max);
+			return (-1);
+		}
+		if (o->type == OPT_COUNT && (v < 0 || v > CONFIG_COUNT_MAX)) {
+			snprintf(err, errlen, "%s: %lld is out of range "
+			    "(0 to %d)", o->name, v, CONFIG_COUNT_MAX);
 			return (-1);
 		}
 		*ip = v;

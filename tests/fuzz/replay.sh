@@ -5,7 +5,8 @@
 set -eu
 : "${top_srcdir:?}" "${top_builddir:?}"
 rc=0
-for h in fuzz-frame fuzz-rpc fuzz-totp fuzz-envelope fuzz-server fuzz-agent; do
+for h in fuzz-frame fuzz-rpc fuzz-totp fuzz-envelope fuzz-server fuzz-agent \
+    fuzz-config fuzz-files; do
 	corpus="$top_srcdir/tests/fuzz/corpus/$h"
 	n=$(find "$corpus" -type f | wc -l)
 	if [ "$n" -lt 5 ]; then
