@@ -4,8 +4,9 @@
 # The socket is 0600 in a 0700 directory whatever the umask, at the
 # documented default path or where CHATSEC_SOCKET / -S say; a second agent
 # on a live socket refuses to start and leaves the first alone; a stale
-# socket left by a crash doesn't stop the next agent; a peer of another uid
-# is refused.
+# socket left by a crash doesn't stop the next agent; a symlink at the
+# socket path is refused, not followed; the agent can't dump core; a peer of
+# another uid is refused.
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 
@@ -77,6 +78,24 @@ lib_hello_ok three || fail "an agent on a stale socket path does not answer"
 # and SIGTERM removes the socket.
 stop_agent three
 [ ! -e "$(agent_sock three)" ] || fail "the agent left its socket behind after SIGTERM"
+
+# --- a symlink at the socket path is never followed ----------------------------------
+mkdir -m 700 "$T/symdir"
+echo "precious" >"$T/target"
+ln -s "$T/target" "$T/symdir/agent.sock"
+AGENT_SOCK[sym]=$T/symdir/agent.sock
+launch_agent sym
+wait_exit "${AGENT_PID[sym]}" 10 || fail "an agent whose socket path is a symlink did not exit"
+[ "$LIB_EXIT_STATUS" -ne 0 ] || fail "an agent whose socket path is a symlink exited with status 0"
+assert_contains "$(cat "$T/sym.log")" "exists and is not a socket" "error for a symlink at the socket path"
+[ -L "$T/symdir/agent.sock" ] || fail "the symlink at the socket path was removed or replaced"
+assert_eq "$(cat "$T/target")" precious "the symlink's target is untouched"
+assert_eq "$(stat -c %a "$T/target")" 644 "the symlink's target's mode is untouched"
+
+# --- no core dumps from the agent (it holds keys) ------------------------------------
+start_agent cores
+assert_match "$(grep '^Max core file size' "/proc/${AGENT_PID[cores]}/limits")" \
+	'^Max core file size +0 +0 ' "the agent's core file size limit"
 
 # --- a peer of another uid is refused (needs root to switch uids) -----------------------
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
