@@ -83,6 +83,14 @@ const struct opt_entry opt_table[] = {
 	{ "output_max", 0, OPT_INT, 0, OFF(output_max),
 	  4 * 1024 * 1024, 512 * 1024, 1024LL * 1024 * 1024, NULL, "BYTES",
 	  "output queued for one connection before it is cut off" },
+	{ "request_rate", 0, OPT_INT, 0, OFF(request_rate),
+	  200, 0, 1000000, NULL, "N",
+	  "requests a second one logged-in connection may make, over a "
+	  "burst of request_burst; beyond it reading stops until the rate "
+	  "allows (0: no limit)" },
+	{ "request_burst", 0, OPT_INT, 0, OFF(request_burst),
+	  1000, 1, 1000000, NULL, "N",
+	  "requests one connection may make at once" },
 	{ "max_clients", 0, OPT_INT, 0, OFF(max_clients),
 	  10000, 1, 10000000, NULL, "N", "connections in total" },
 	{ "max_per_addr", 0, OPT_INT, 0, OFF(max_per_addr),

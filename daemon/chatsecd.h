@@ -88,6 +88,8 @@ struct server_config {
 	long long	 idle_timeout;
 	long long	 prelogin_bytes;
 	long long	 output_max;
+	long long	 request_rate;		/* requests a second, 0: any */
+	long long	 request_burst;
 	long long	 max_clients;
 	long long	 max_per_addr;
 	long long	 hash_threads;
@@ -165,6 +167,7 @@ enum client_state {
 #define CLIENT_BUSY	0x1	/* a password hash runs for this client */
 #define CLIENT_SYNCED	0x2	/* first sync returned more=false */
 #define CLIENT_PAUSED	0x4	/* not reading: own output piling up */
+#define CLIENT_THROTTLED 0x8	/* not reading: over its request rate */
 
 struct online;
 struct auth_reg;
@@ -181,6 +184,9 @@ struct client {
 	size_t			 prelogin_bytes;
 	int64_t			 accepted;	/* monotonic ms */
 	int64_t			 last_rx;	/* monotonic ms */
+	int64_t			 rate_tokens;	/* thousandths of a request */
+	int64_t			 rate_last;	/* monotonic ms of the refill */
+	struct event		*rate_ev;	/* the end of a throttle */
 
 	/* Logged in. */
 	struct online		*online;

@@ -369,6 +369,8 @@ client_free(struct client *c)
 	auth_client_free(c);
 	listen_peer_release(c->peer);
 	event_free(c->timer);
+	if (c->rate_ev != NULL)
+		event_free(c->rate_ev);
 	bufferevent_free(c->bev);
 	sec_wipe(c, sizeof *c);
 	free(c);
@@ -396,6 +398,8 @@ client_kill(struct client *c)
 	if (c->state == CLIENT_DEAD)
 		return;
 	client_enter_state(c, CLIENT_DEAD);
+	if (c->rate_ev != NULL)
+		evtimer_del(c->rate_ev);
 	bufferevent_disable(c->bev, EV_READ|EV_WRITE);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
 	hash_cancel(c->job);
@@ -423,7 +427,7 @@ static void
 client_update_read(struct client *c)
 {
 	if (c->state == CLIENT_DEAD || c->state == CLIENT_CLOSING ||
-	    (c->flags & (CLIENT_BUSY|CLIENT_PAUSED)))
+	    (c->flags & (CLIENT_BUSY|CLIENT_PAUSED|CLIENT_THROTTLED)))
 		bufferevent_disable(c->bev, EV_READ);
 	else
 		bufferevent_enable(c->bev, EV_READ);
@@ -648,9 +652,64 @@ client_read_secret(struct client *c, struct evbuffer *in,
 	return (st);
 }
 
+static void	client_process_input(struct client *);
+
+/* A throttle is over: read again. */
+static void
+client_rate_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct client	*c = arg;
+
+	c->flags &= ~CLIENT_THROTTLED;
+	client_update_read(c);
+	client_process_input(c);
+}
+
+/*
+ * A token bucket of logged-in requests: request_burst at most, refilled at
+ * request_rate a second (tokens in thousandths, so the refill is exact in
+ * milliseconds).  Without a whole token the connection is not cut off: it
+ * stops being read until one has come back, so a flood only slows down and
+ * TCP pushes back on its sender.  Before login the byte budget and the
+ * deadline bound what a connection can do.
+ */
+static int
+client_rate_ready(struct client *c)
+{
+	struct timeval	 tv;
+	int64_t		 now, cap, wait;
+
+	if (server_cfg.request_rate == 0)
+		return (1);
+	now = clock_mono_ms();
+	cap = server_cfg.request_burst * 1000;
+	if (now > c->rate_last)
+		c->rate_tokens += (now - c->rate_last) *
+		    server_cfg.request_rate;
+	c->rate_last = now;
+	if (c->rate_tokens > cap)
+		c->rate_tokens = cap;
+	if (c->rate_tokens >= 1000)
+		return (1);
+	wait = (1000 - c->rate_tokens + server_cfg.request_rate - 1) /
+	    server_cfg.request_rate;
+	if (c->rate_ev == NULL &&
+	    (c->rate_ev = evtimer_new(server_base, client_rate_cb, c)) == NULL)
+		FATALX("evtimer_new");
+	tv.tv_sec = (time_t)(wait / 1000);
+	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
+	evtimer_add(c->rate_ev, &tv);
+	c->flags |= CLIENT_THROTTLED;
+	client_update_read(c);
+	log_debug("client %llu: throttled for %lld ms",
+	    (unsigned long long)c->id, (long long)wait);
+	return (0);
+}
+
 /*
  * Turn buffered bytes into requests until the buffer is empty or the
- * connection is busy or closing.  Enforces the pre-login byte budget.
+ * connection is busy, throttled or closing.  Enforces the pre-login byte
+ * budget and the request rate.
  */
 static void
 client_process_input(struct client *c)
@@ -662,11 +721,13 @@ client_process_input(struct client *c)
 
 	while (c->state == CLIENT_GREETING || c->state == CLIENT_ANON ||
 	    c->state == CLIENT_READY) {
-		if (c->flags & (CLIENT_BUSY|CLIENT_PAUSED))
+		if (c->flags & (CLIENT_BUSY|CLIENT_PAUSED|CLIENT_THROTTLED))
 			return;
 		if (client_pause_if_full(c))
 			return;
 		if ((before = evbuffer_get_length(in)) == 0)
+			return;
+		if (c->state == CLIENT_READY && !client_rate_ready(c))
 			return;
 		if (c->state != CLIENT_READY) {
 			if (c->prelogin_bytes + before >
@@ -681,6 +742,8 @@ client_process_input(struct client *c)
 
 		switch (st) {
 		case FRAME_OK:
+			if (c->state == CLIENT_READY)
+				c->rate_tokens -= 1000;
 			cmd_dispatch(c, obj);
 			break;
 		case FRAME_MORE:
@@ -785,6 +848,8 @@ client_create(struct bufferevent *bev, struct listen_peer *peer)
 	c->bev = bev;
 	c->peer = peer;
 	c->accepted = c->last_rx = clock_mono_ms();
+	c->rate_last = c->accepted;
+	c->rate_tokens = server_cfg.request_burst * 1000;
 	frame_reader_init(&c->reader, CS_WIRE_FRAME_MAX);
 	if ((c->timer = evtimer_new(server_base, client_timer_cb, c)) == NULL)
 		FATALX("evtimer_new");

@@ -98,7 +98,9 @@ bench_server()
 	"$REAL_CHATSECD" "${CHATSECD_USER[@]}" -d "$SERVER_DIR" --create-accounts "$2" \
 		--password-file "$T/password" --tokens "$TOKENS" \
 		>>"$SERVER_LOG" 2>&1 || fail "chatsecd --create-accounts failed"
-	start_server --max-clients $(($2 + 1000)) --max-per-addr $(($2 + 1000))
+	# No request rate: the fan-out senders go as fast as the server takes.
+	start_server --max-clients $(($2 + 1000)) --max-per-addr $(($2 + 1000)) \
+		--request-rate 0
 }
 
 # loadgen ARGS...: run the load generator against the current server and

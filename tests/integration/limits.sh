@@ -2,14 +2,16 @@
 # chatsec — integration: connection limits and deadlines.  Copyright (c) 2026 The chatsec authors.  ISC licence.
 #
 # Per-address connection cap, the pre-login deadline, the pre-login byte
-# budget, and that junk, plain HTTP and a TLS 1.2-only client are refused
-# and each leaves an audit line; through all of it a logged-in user keeps
-# chatting.
+# budget, junk, plain HTTP and a TLS 1.2-only client refused with an audit
+# line each, and a flood of requests slowed to the request rate (not cut
+# off, the connection's others served meanwhile); through all of it a
+# logged-in user keeps chatting.
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 . "$LIB_DIR/wire-lib.sh"
 
-start_server --max-per-addr 4 --login-timeout 3 --prelogin-bytes 2048
+start_server --max-per-addr 4 --login-timeout 3 --prelogin-bytes 2048 \
+	--request-rate 20 --request-burst 10
 wire_register a alice		# one connection from 127.0.0.1, kept
 
 # --- per-address cap: 4 in all from 127.0.0.1 ---------------------------------------
@@ -53,6 +55,25 @@ sleep 0.5
 n1=$(refused_handshakes)
 assert_eq "$((n1 - n0))" 3 "audit lines for HTTP, random bytes and TLS 1.2 ($(grep 'audit: connect' "$SERVER_LOG" | tail -n 3))"
 assert_contains "$(server_log)" "addr=127.0.0.1: http request" "plain HTTP is named as such"
+
+# --- the request rate: 20/s over a burst of 10, a flood slowed, not cut --------------
+wire_resume f alice
+wire_resume g alice
+t0=$(lib_now_us)
+for ((i = 1; i <= 60; i++)); do
+	printf '{"jsonrpc":"2.0","id":%d,"method":"ping","params":{}}\n' $((5000 + i))
+done >"$T/flood"
+conn_send f "$(cat "$T/flood")"
+# While f waits its turn, g is served at once.
+wire_ok g ping '{}' >/dev/null
+[ "$(grep -c '"id":50[0-9][0-9]' "$(conn_out f)")" -lt 60 ] ||
+	fail "all 60 pipelined requests were answered before another connection's one: no throttle"
+wait_for_reply "$(conn_out f)" 5060 30 >/dev/null
+elapsed_ms=$((($(lib_now_us) - t0) / 1000))
+assert_eq "$(grep -c '"result"' "$(conn_out f)")" 62 "every request of the flood answered (and hello and resume)"
+# 50 requests beyond the burst at 20 a second can't take less than 2.5 s.
+[ "$elapsed_ms" -ge 2000 ] || fail "60 requests at 20/s (burst 10) answered in $elapsed_ms ms: not throttled"
+conn_closed_within f 0 && fail "the flooding connection was cut off"
 
 # Through all of it alice chats.
 wire_ok a send '{"to":"#general","cid":"still","body":"aGk="}' >/dev/null
