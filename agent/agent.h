@@ -79,8 +79,9 @@ struct agent_msg {
 #define EVENTS_ROOM	0x8
 #define EVENTS_SECURITY	0x10	/* key_change, forged, undecryptable */
 #define EVENTS_FILE	0x20	/* file_progress, _sent, _saved, _failed */
+#define EVENTS_TYPING	0x40	/* ephemeral: never stored */
 #define EVENTS_ALL	(EVENTS_MESSAGE|EVENTS_PRESENCE|EVENTS_LINK|EVENTS_ROOM|\
-			 EVENTS_SECURITY|EVENTS_FILE)
+			 EVENTS_SECURITY|EVENTS_FILE|EVENTS_TYPING)
 struct events_filter {
 	unsigned int	 types;
 	char		*conv;		/* owned; NULL for every conversation */
@@ -173,6 +174,10 @@ void	 api_send(struct api_pending *, struct json_object *);
 void	 api_history(struct api_pending *, struct json_object *);
 void	 api_who(struct api_pending *, struct json_object *);
 
+/* typing.c */
+void	 api_typing(struct api_pending *, struct json_object *);
+void	 typing_on_event(struct json_object *);
+
 /* away.c */
 void	 api_away(struct api_pending *, struct json_object *);
 char	*away_get(void);
@@ -258,6 +263,8 @@ void	 msg_unstall(void);
 void	 events_init(void);
 void	 events_free(void);
 int64_t	 events_emit(const char *type, const char *conv,
+	     struct json_object *fields);
+void	 events_emit_ephemeral(const char *type, const char *conv,
 	     struct json_object *fields);
 int64_t	 events_cursor(void);
 void	 events_hold(void);

@@ -184,6 +184,10 @@ static const struct rpc_param api_p_file_cancel[] = {
 	API_STR("transfer", RPC_REQUIRED, 1, 32),
 	{ NULL }
 };
+static const struct rpc_param api_p_typing[] = {
+	API_STR("to", RPC_REQUIRED, 1, 64),
+	{ NULL }
+};
 static const struct rpc_param api_p_away[] = {
 	API_STR("text", 0, 0, CS_AWAY_MAX),
 	{ NULL }
@@ -214,6 +218,7 @@ static const struct api_method api_methods[] = {
 	{ "history", API_LOGIN, api_p_history, api_history },
 	{ "who", API_LOGIN, api_p_none, api_who },
 	{ "away", API_LOGIN, api_p_away, api_away },
+	{ "typing", API_LOGIN, api_p_typing, api_typing },
 	{ "delete", API_LOGIN, api_p_delete, api_forward },
 	{ "file_send", API_LOGIN, api_p_file_send, api_file_send },
 	{ "file_fetch", API_LOGIN, api_p_file_fetch, api_file_fetch },

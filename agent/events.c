@@ -46,6 +46,7 @@ static const struct {
 	{ "file_sent", EVENTS_FILE },
 	{ "file_saved", EVENTS_FILE },
 	{ "file_failed", EVENTS_FILE },
+	{ "typing", EVENTS_TYPING },
 };
 
 #define EVENTS_EXPIRE_EVERY	100		/* events between age checks */
@@ -156,7 +157,7 @@ events_filter_parse(struct json_object *params, struct events_filter *f,
 				    "presence, link, room, key_change, forged, "
 				    "undecryptable, message_deleted, "
 				    "file_progress, file_sent, file_saved, "
-				    "file_failed)");
+				    "file_failed, typing)");
 				return (CS_ERR_PARAMS);
 			}
 			f->types |= bit;
@@ -184,7 +185,8 @@ events_filter_clear(struct events_filter *f)
 
 /*
  * Return 1 if an event of type (and conversation) passes f.  A conv filter
- * means "only message and room events of that conversation" (doc/api.md).
+ * means "only message, room and typing events of that conversation"
+ * (doc/api.md).
  */
 static int
 events_filter_match(const struct events_filter *f, const char *type,
@@ -194,7 +196,8 @@ events_filter_match(const struct events_filter *f, const char *type,
 
 	if ((f->types & bit) == 0)
 		return (0);
-	if (f->conv != NULL && ((bit != EVENTS_MESSAGE && bit != EVENTS_ROOM) ||
+	if (f->conv != NULL && ((bit != EVENTS_MESSAGE && bit != EVENTS_ROOM &&
+	    bit != EVENTS_TYPING) ||
 	    conv == NULL || strcasecmp(conv, f->conv) != 0))
 		return (0);
 	return (1);
@@ -245,6 +248,33 @@ events_emit(const char *type, const char *conv, struct json_object *fields)
 	events_fanout(ev);
 	json_object_put(ev);
 	return (seq);
+}
+
+/*
+ * Emit an ephemeral event: no seq, not stored, so never replayed nor
+ * returned by `events`; only live subscribers whose filter takes it hear
+ * it (a replaying one is catching up on the past, which it is not part
+ * of).  fields are taken over; conv is its conversation.
+ */
+void
+events_emit_ephemeral(const char *type, const char *conv,
+    struct json_object *fields)
+{
+	struct json_object	*ev;
+	struct api_client	*c;
+
+	ev = json_object_new_object();
+	json_object_object_add(ev, "type", json_object_new_string(type));
+	json_object_object_foreach(fields, k, v)
+		json_object_object_add(ev, k, json_object_get(v));
+	json_object_put(fields);
+	TAILQ_FOREACH(c, &events_subs, sub_entry) {
+		if (c->replaying || (c->flags & API_CLIENT_DEAD))
+			continue;
+		if (events_filter_match(&c->filter, type, conv))
+			events_send(c, json_object_get(ev));
+	}
+	json_object_put(ev);
 }
 
 /*

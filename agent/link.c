@@ -925,6 +925,7 @@ static const struct {
 	{ "presence", link_on_presence },
 	{ "room", link_on_room },
 	{ "keys", keys_on_event },
+	{ "typing", typing_on_event },
 };
 
 /* Route one frame from the server: a response or a notification. */

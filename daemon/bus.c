@@ -273,6 +273,35 @@ bus_publish_presence(const char *user, int online, const char *away)
 	bus_frame_unref(f);
 }
 
+/* Publish a typing event to the accounts it is for, the sender excepted. */
+void
+bus_publish_typing(const char *from, const char *to, int64_t sender,
+    const int64_t *accounts, size_t n)
+{
+	struct json_object	*params;
+	struct bus_frame	*f;
+	struct bus_sub		*sub;
+	size_t			 i;
+
+	params = json_object_new_object();
+	json_object_object_add(params, "from", json_object_new_string(from));
+	json_object_object_add(params, "to", json_object_new_string(to));
+	if ((f = bus_frame_new("typing", params)) == NULL)
+		return;
+	if (accounts == NULL) {
+		TAILQ_FOREACH(sub, &bus_all, entry) {
+			if (sub->account != sender)
+				sub->deliver(sub->arg, f);
+		}
+	} else {
+		for (i = 0; i < n; i++) {
+			if (accounts[i] != sender)
+				bus_deliver_account(accounts[i], f);
+		}
+	}
+	bus_frame_unref(f);
+}
+
 /* Publish a `keys` event to every subscriber. */
 void
 bus_publish_keys(struct json_object *params)

@@ -66,6 +66,14 @@ void	 bus_publish_room(struct json_object *params, const int64_t *accounts,
  */
 void	 bus_publish_presence(const char *user, int online, const char *away);
 
+/*
+ * A typing notification from user (account sender) in conversation to
+ * (both borrowed) for the given accounts, or for every subscriber when
+ * accounts is NULL; never for the sender's own connections.
+ */
+void	 bus_publish_typing(const char *from, const char *to, int64_t sender,
+	    const int64_t *accounts, size_t n);
+
 /* Someone published keys (params taken over): every subscriber hears it. */
 void	 bus_publish_keys(struct json_object *params);
 

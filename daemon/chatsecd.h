@@ -172,6 +172,7 @@ enum client_state {
 struct online;
 struct auth_reg;
 struct auth_pending;
+struct typing_state;
 
 struct client {
 	uint64_t		 id;
@@ -203,6 +204,7 @@ struct client {
 	int64_t			 reg_since;	/* monotonic ms of register */
 
 	unsigned int		 nsending;	/* sends in the batch */
+	struct typing_state	*typing;	/* owned; NULL until it types */
 	TAILQ_ENTRY(client)	 entry;
 };
 TAILQ_HEAD(clients, client);
@@ -310,6 +312,10 @@ int	 msg_resolve(const char *conv, int64_t *room, int64_t *account,
 struct json_object *msg_json(int64_t id, int64_t ts, const char *from,
 	    const char *to, const char *cid, const uint8_t *body,
 	    size_t bodylen, const char *file, int64_t deletes);
+
+/* ---- server-typing.c ------------------------------------------------ */
+void	 typing_cmd(struct client *, struct rpc_req *);
+void	 typing_client_free(struct client *);
 
 /* ---- server-files.c -------------------------------------------------- */
 void	 files_cmd_begin(struct client *, struct rpc_req *);

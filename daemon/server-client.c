@@ -367,6 +367,7 @@ client_free(struct client *c)
 	if (c->has_token)
 		auth_touch(c->token_hash);
 	auth_client_free(c);
+	typing_client_free(c);
 	listen_peer_release(c->peer);
 	event_free(c->timer);
 	if (c->rate_ev != NULL)

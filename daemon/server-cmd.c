@@ -146,6 +146,10 @@ static const struct rpc_param cmd_away_params[] = {
 	{ "text", RPC_STRING, 0, 0, CS_AWAY_MAX },
 	{ NULL }
 };
+static const struct rpc_param cmd_typing_params[] = {
+	{ "to", RPC_STRING, RPC_REQUIRED, 1, 64 },
+	{ NULL }
+};
 static const struct rpc_param cmd_user_params[] = {
 	{ "user", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ NULL }
@@ -176,6 +180,7 @@ static const struct cmd_entry cmd_table[] = {
 	{ "history", 0, cmd_history_params, msg_cmd_history },
 	{ "who", 0, cmd_none_params, msg_cmd_who },
 	{ "away", 0, cmd_away_params, msg_cmd_away },
+	{ "typing", 0, cmd_typing_params, typing_cmd },
 	{ "delete", 0, cmd_delete_params, msg_cmd_delete },
 	{ "file_begin", 0, cmd_file_begin_params, files_cmd_begin },
 	{ "file_put", 0, cmd_file_put_params, files_cmd_put },
