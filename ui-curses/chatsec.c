@@ -325,6 +325,7 @@ main(int argc, char **argv)
 	rooms_free();
 	files_free();
 	cmd_room_free();
+	typing_free();
 	session_free();
 	event_base_free(ui_base);
 	if (ui_quit_message != NULL)

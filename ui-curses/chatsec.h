@@ -314,6 +314,13 @@ int	 input_line_edit(struct input_line *, int iskey, wint_t);
 char	*input_line_string(struct input_line *);
 int	 input_line_draw(struct input_line *, int y, int x, int width);
 
+/* ui-typing.c */
+void	 typing_event(struct json_object *params);
+void	 typing_message(const char *conv, const char *user);
+void	 typing_status(const char *conv, char *buf, size_t len);
+void	 typing_input(int is_text);
+void	 typing_free(void);
+
 /* ui-rooms.c */
 void	 rooms_refresh(void);
 void	 rooms_known_add(const char *room);

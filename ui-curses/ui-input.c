@@ -675,6 +675,20 @@ input_enter(void)
 	free(s);
 }
 
+/*
+ * Edit the input line; text added to a line that is not a command counts
+ * as typing in the current conversation (ui-typing.c).
+ */
+static void
+input_main_edit(int iskey, wint_t key)
+{
+	size_t	 before = input_main.bytes;
+
+	input_line_edit(&input_main, iskey, key);
+	if (input_main.bytes > before)
+		typing_input(input_main.len > 0 && input_main.buf[0] != L'/');
+}
+
 /* A key on the main screen. */
 void
 input_key_main(int iskey, wint_t key)
@@ -719,7 +733,7 @@ input_key_main(int iskey, wint_t key)
 			screen_update();
 			return;
 		}
-		input_line_edit(&input_main, iskey, key);
+		input_main_edit(iskey, key);
 		return;
 	}
 	switch (key) {
@@ -749,5 +763,5 @@ input_key_main(int iskey, wint_t key)
 	case 27:
 		return;
 	}
-	input_line_edit(&input_main, iskey, key);
+	input_main_edit(iskey, key);
 }

@@ -869,6 +869,7 @@ screen_draw_status(int y)
 	struct ui_window	*w = window_current;
 	char			*s, *more = NULL, *link;
 	char			 hhmm[16], names[128], *alert;
+	char			 typing[128];
 	struct tm		 tm;
 	time_t			 t = time(NULL);
 	int			 x = 0;
@@ -904,11 +905,13 @@ screen_draw_status(int y)
 		xasprintf(&more, " [scrolled back%s · PgDn]",
 		    w->fetching ? ", loading" : (w->full ?
 		    ", scrollback full" : ""));
-	xasprintf(&s, " [%s] [%s]%s [%s] [%s] [%u:%s]%s", hhmm,
+	typing_status(w != NULL && !w->status ? w->name : NULL, typing,
+	    sizeof typing);
+	xasprintf(&s, " [%s] [%s]%s [%s] [%s] [%u:%s]%s%s%s", hhmm,
 	    ui.user != NULL ? ui.user : "-", ui.away != NULL ? " (away)" : "",
 	    ui.server != NULL ? ui.server : "?", link,
 	    w != NULL ? window_index(w) + 1 : 0, w != NULL ? w->name : "-",
-	    more != NULL ? more : "");
+	    more != NULL ? more : "", typing[0] != '\0' ? " " : "", typing);
 	screen_print(y, x, COLS - x, screen_bar_attr(), SCREEN_PAIR_BAR, s);
 	free(s);
 	free(more);

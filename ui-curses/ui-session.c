@@ -627,9 +627,13 @@ session_event(struct json_object *params)
 	if ((type = session_str(params, "type")) == NULL)
 		return;
 	if (strcmp(type, "message") == 0) {
+		typing_message(session_str(params, "conv"),
+		    session_str(params, "from"));
 		if (ui.logged_in)
 			window_add_message(params, 1);
-	} else if (strcmp(type, "presence") == 0)
+	} else if (strcmp(type, "typing") == 0)
+		typing_event(params);
+	else if (strcmp(type, "presence") == 0)
 		session_presence(params);
 	else if (strcmp(type, "link") == 0)
 		session_link(params);
