@@ -686,7 +686,8 @@ input_main_edit(int iskey, wint_t key)
 
 	input_line_edit(&input_main, iskey, key);
 	if (input_main.bytes > before)
-		typing_input(input_main.len > 0 && input_main.buf[0] != L'/');
+		typing_input(input_main.len > 0 && (input_main.buf[0] != L'/' ||
+		    (input_main.len > 1 && input_main.buf[1] == L'/')));
 }
 
 /* A key on the main screen. */

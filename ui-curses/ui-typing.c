@@ -19,8 +19,8 @@
 
 /*
  * Both halves of typing notifications.  Typing ordinary text (not a
- * /command) in a room or DM window sends `typing` for it at most every
- * TYPING_SEND_MS; the agent and server drop what they cannot deliver, so
+ * /command; "//" starts text) in a room or DM window sends `typing` for
+ * it at most every TYPING_SEND_MS; the agent and server drop what they cannot deliver, so
  * the reply is not looked at.  Others' `typing` events are kept, at most
  * TYPING_MAX of them, each until TYPING_SHOW_MS after its last one or
  * until that person's message arrives in the conversation, and the status
@@ -28,7 +28,9 @@
  * the next of them expires.
  */
 
-#define TYPING_SEND_MS	3000
+/* A little over the server's 3 s per conversation, so that jitter does
+ * not make it drop every other one. */
+#define TYPING_SEND_MS	3500
 #define TYPING_SHOW_MS	6000
 #define TYPING_MAX	32
 
