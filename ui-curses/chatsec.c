@@ -32,6 +32,7 @@
 
 struct ui_conf		 ui_conf = {
 	.bell = 1,
+	.typing = 1,
 	.lines = UI_LINES_DEFAULT,
 };
 struct event_base	*ui_base;

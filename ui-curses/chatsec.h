@@ -66,6 +66,7 @@ struct ui_conf {
 	char		*profile_dir;	/* NULL: the agent's default */
 	char		*server;	/* NULL: the agent's remembered one */
 	int		 bell;		/* ring on DM or mention */
+	int		 typing;	/* tell others when we type */
 	int		 lines;		/* lines kept per window */
 	int		 members;	/* show the member list pane */
 	int		 verbose;

@@ -156,6 +156,8 @@ static const struct cmd_option {
 } cmd_options[] = {
 	{ "bell", 1, &ui_conf.bell, 0, 1,
 	  "ring the terminal bell on a DM or a mention" },
+	{ "typing", 1, &ui_conf.typing, 0, 1,
+	  "tell the others in a window when you are typing to it" },
 	{ "lines", 0, &ui_conf.lines, UI_LINES_MIN, UI_LINES_MAX,
 	  "lines kept per window" },
 	{ "members", 1, &ui_conf.members, 0, 1,

@@ -196,8 +196,8 @@ typing_input(int is_text)
 	struct json_object	*params;
 	int64_t			 now = clock_mono_ms();
 
-	if (!is_text || !ui.logged_in || w == NULL || w->status ||
-	    w->dead || (!w->dm && !w->member))
+	if (!is_text || !ui_conf.typing || !ui.logged_in || w == NULL ||
+	    w->status || w->dead || (!w->dm && !w->member))
 		return;
 	if (typing_sent_to != NULL && strcmp(typing_sent_to, w->name) == 0 &&
 	    now - typing_sent_at < TYPING_SEND_MS)

@@ -127,4 +127,10 @@ ui_wait bob "<alice> hello there"
 wait_until 10 "bob's status line to lose alice typing" eval \
 	'[[ $(ui_row bob 38) != *"is typing"* && $(ui_row bob 38) == *":#general]"* ]]'
 
-echo "typing: ok"
+# /set typing off: alice's typing is her own business.
+ui_line alice "/set typing off"
+ui_wait alice "typing off"
+ui_type alice "a secret draft"
+sleep 4		# the indicator showed within a few seconds above
+[[ $(ui_row bob 38) != *"is typing"* ]] || fail "bob saw alice typing after /set typing off: $(ui_row bob 38)"
+ui_keys alice C-u
