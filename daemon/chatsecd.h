@@ -224,7 +224,9 @@ void	 client_logout(struct client *);
 void	 client_synced(struct client *);
 void	 client_who(struct json_object *result);
 const char *client_away(int64_t account);
-void	 client_set_away(struct client *, const char *text);
+#define CLIENT_AWAY_CHANGES	10	/* away changes per account ... */
+#define CLIENT_AWAY_WINDOW	60000	/* ... in this many ms */
+int64_t	 client_set_away(struct client *, const char *text);
 int	 client_online(int64_t account);
 unsigned int client_count_account(int64_t account);
 unsigned int client_close_account(int64_t account, const char *reason);

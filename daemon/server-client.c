@@ -73,6 +73,8 @@ struct online {
 	char			 name[NAME_USER_MAX + 1];
 	unsigned int		 conns;
 	char			*away;		/* owned; NULL: not away */
+	int64_t			 away_window;	/* monotonic ms it began */
+	unsigned int		 away_changes;	/* in the window */
 	TAILQ_ENTRY(online)	 entry;
 };
 TAILQ_HEAD(onlines, online);
@@ -191,23 +193,36 @@ client_away(int64_t account)
 
 /*
  * Set the away text of c's account (copied; NULL or "" clears) and tell
- * everyone when it changed.  The caller checked the text (names.h).
+ * everyone when it changed.  The caller checked the text (names.h).  Each
+ * change goes to every connected user, so an account may make
+ * CLIENT_AWAY_CHANGES of them per CLIENT_AWAY_WINDOW ms; over that it
+ * returns the seconds to wait and changes nothing.  Setting the text it
+ * already has (an agent that reconnects) is free.
  */
-void
+int64_t
 client_set_away(struct client *c, const char *text)
 {
 	struct online	*o = c->online;
+	int64_t		 now = clock_mono_ms();
 
 	if (o == NULL)
-		return;
+		return (0);
 	if (text != NULL && *text == '\0')
 		text = NULL;
 	if (text == NULL ? o->away == NULL :
 	    (o->away != NULL && strcmp(o->away, text) == 0))
-		return;
+		return (0);
+	if (now - o->away_window >= CLIENT_AWAY_WINDOW) {
+		o->away_window = now;
+		o->away_changes = 0;
+	}
+	if (o->away_changes >= CLIENT_AWAY_CHANGES)
+		return ((o->away_window + CLIENT_AWAY_WINDOW - now) / 1000 + 1);
+	o->away_changes++;
 	free(o->away);
 	o->away = text != NULL ? xstrdup(text) : NULL;
 	bus_publish_presence(o->name, 1, o->away);
+	return (0);
 }
 
 /* Whether an account has a logged-in connection. */

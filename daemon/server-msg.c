@@ -635,6 +635,7 @@ msg_cmd_away(struct client *c, struct rpc_req *req)
 	const char		*text = "", *why;
 	char			 msg[128];
 	size_t			 len = 0;
+	int64_t			 wait;
 
 	if ((v = rpc_get(req->params, "text")) != NULL) {
 		text = json_object_get_string(v);
@@ -645,7 +646,10 @@ msg_cmd_away(struct client *c, struct rpc_req *req)
 		cmd_error(c, req->id, CS_ERR_PARAMS, msg, NULL);
 		return;
 	}
-	client_set_away(c, text);
+	if ((wait = client_set_away(c, text)) > 0) {
+		cmd_error_retry(c, req->id, wait);
+		return;
+	}
 	result = json_object_new_object();
 	json_object_object_add(result, "away", len > 0 ?
 	    json_object_new_string(text) : NULL);

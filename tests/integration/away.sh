@@ -92,6 +92,14 @@ jq -e --arg t "$ok256" --arg a "$text" '.away == {alice:$a, carol:$t}' >/dev/nul
 	fail "the wire who's away object: $r"
 r=$(wire_ok ca away '{"text":""}')
 assert_jq "$r" '.away == null' "an empty text clears (wire)"
+# 10 changes a minute (two made above): the 11th waits, and changes nothing.
+for i in 1 2 3 4 5 6 7 8; do
+	wire_ok ca away "{\"text\":\"t$i\"}" >/dev/null
+done
+wire_ok ca away '{"text":"t8"}' >/dev/null	# the same text: free
+e=$(wire_err ca away '{"text":"t9"}' 1003)
+assert_jq "$e" '.data.retry_after >= 1 and .data.retry_after <= 61' "retry_after of the 11th change"
+assert_jq "$(wire_ok ca who '{}')" '.away.carol == "t8"' "the refused change changed nothing"
 conn_close ca
 wait_for_event "$BOBEV" '.type == "presence" and .user == "carol" and .online == false' >/dev/null
 
