@@ -69,7 +69,7 @@ wire_ok c0 who '{}' >/dev/null
 lib_alive "$SERVER_PID" || fail "chatsecd died"
 
 # --- the agent: a client pipelining requests without reading -----------------------
-start_agent dave
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1" start_agent dave
 register_user dave dave 'dave password' >/dev/null
 wait_ready dave
 apid=${AGENT_PID[dave]}
