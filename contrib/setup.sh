@@ -80,10 +80,27 @@ fi
 
 server_user() {
 	[ "$(id -u)" -eq 0 ] || return 0
-	id chatsecd >/dev/null 2>&1 && return 0
-	say "adding the system user chatsecd"
-	useradd --system --home-dir /nonexistent --no-create-home \
-	    --shell /usr/sbin/nologin chatsecd
+	if ! id chatsecd >/dev/null 2>&1; then
+		say "adding the system user chatsecd"
+		useradd --system --home-dir /nonexistent --no-create-home \
+		    --shell /usr/sbin/nologin chatsecd
+	fi
+	# Earlier versions kept root's server in $datadir/server: move it
+	# (its key is the one the agent pinned), stopping it first.
+	old=$datadir/server
+	[ -d "$old" ] && [ ! -e "$srvdir" ] || return 0
+	if [ -f "$old/chatsecd.pid" ] &&
+	    kill "$(cat "$old/chatsecd.pid")" 2>/dev/null; then
+		say "stopping the server that ran as root from $old"
+		i=0
+		while [ -f "$old/chatsecd.pid" ] && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+	fi
+	say "moving $old to $srvdir (owned by chatsecd)"
+	mv "$old" "$srvdir"
+	chown -R chatsecd: "$srvdir"
 }
 addr=${CHATSEC_LISTEN:-127.0.0.1:7780}
 
