@@ -251,6 +251,13 @@ lib_size()
 	if [ -f "$1" ]; then stat -c %s "$1"; else echo 0; fi
 }
 
+# server_sql SQL: run SQL on the server's database (the server may be
+# running: SQLite's locking keeps it consistent).
+server_sql()
+{
+	sqlite3 -cmd '.timeout 5000' "$SERVER_DIR/chatsecd.db" "$1"
+}
+
 # server_log: what the current server process has logged so far.
 server_log()
 {

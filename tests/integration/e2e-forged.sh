@@ -37,30 +37,30 @@ m3=$(send_msg alice '#general' 'for everyone' | jq .id)
 stop_server
 
 # 1. Flip one byte inside the ciphertext of m1.
-sql "UPDATE messages SET body = substr(body, 1, length(body) - 101) ||
+server_sql "UPDATE messages SET body = substr(body, 1, length(body) - 101) ||
        CASE WHEN substr(body, length(body) - 100, 1) = X'00' THEN X'01' ELSE X'00' END ||
        substr(body, length(body) - 99) WHERE id = $m1"
 # 2. carol claims alice's envelope m2 as her own DM to bob.
-claimed=$(sql "INSERT INTO messages (ts, sender_id, room_id, rcpt_id, cid, body)
+claimed=$(server_sql "INSERT INTO messages (ts, sender_id, room_id, rcpt_id, cid, body)
 	SELECT ts, (SELECT id FROM accounts WHERE name_folded = 'carol'), NULL, rcpt_id, cid, body
 	FROM messages WHERE id = $m2; SELECT last_insert_rowid();")
 # 3. alice's DM m2 moved into #general (same sender and cid).
-moved=$(sql "INSERT INTO messages (ts, sender_id, room_id, rcpt_id, cid, body)
+moved=$(server_sql "INSERT INTO messages (ts, sender_id, room_id, rcpt_id, cid, body)
 	SELECT ts, sender_id, 1, NULL, cid || 'x', body FROM messages WHERE id = $m2;
 	UPDATE messages SET cid = substr(cid, 1, length(cid) - 1) || 'y' WHERE id = last_insert_rowid();
 	SELECT max(id) FROM messages;")
 # 4. Garbage where an envelope should be.
-garbage=$(sql "INSERT INTO messages (ts, sender_id, room_id, rcpt_id, cid, body)
+garbage=$(server_sql "INSERT INTO messages (ts, sender_id, room_id, rcpt_id, cid, body)
 	SELECT ts, sender_id, NULL, rcpt_id, 'garbage-1', X'01000a' FROM messages WHERE id = $m2;
 	SELECT last_insert_rowid();")
 # 5. The old plaintext JSON body of API version 1.
-plain=$(sql "INSERT INTO messages (ts, sender_id, room_id, rcpt_id, cid, body)
+plain=$(server_sql "INSERT INTO messages (ts, sender_id, room_id, rcpt_id, cid, body)
 	SELECT ts, sender_id, NULL, rcpt_id, 'plain-1',
 	CAST('{\"v\":1,\"type\":\"text\",\"text\":\"trust me\"}' AS BLOB) FROM messages WHERE id = $m2;
 	SELECT last_insert_rowid();")
 # 6. A replay: the genuine message bob read, deleted and stored again: the
 # same envelope under a new id.
-replayed=$(sql "CREATE TEMP TABLE r AS SELECT * FROM messages WHERE id = $ok;
+replayed=$(server_sql "CREATE TEMP TABLE r AS SELECT * FROM messages WHERE id = $ok;
 	DELETE FROM messages WHERE id = $ok;
 	INSERT INTO messages (ts, sender_id, room_id, rcpt_id, cid, body)
 	SELECT ts, sender_id, room_id, rcpt_id, cid, body FROM r;

@@ -45,8 +45,8 @@ if grep -q "$seed\|$boxsk" <(od -An -v -tx1 "$kf" | tr -d ' \n'); then fail "a s
 send_msg alice bob 'hello' >/dev/null
 send_msg alice '#general' 'hello all' >/dev/null
 send_msg bob alice 'hi' >/dev/null
-wait_until 10 "alice's keys on the server" eval '[ "$(sql "SELECT count(*) FROM account_keys")" = 2 ]'
-assert_eq "$(sql "SELECT length(sign_pk) || ',' || length(box_pk) || ',' || length(sig) FROM account_keys a JOIN accounts u ON u.id = a.account_id WHERE u.name_folded = 'alice'")" \
+wait_until 10 "alice's keys on the server" eval '[ "$(server_sql "SELECT count(*) FROM account_keys")" = 2 ]'
+assert_eq "$(server_sql "SELECT length(sign_pk) || ',' || length(box_pk) || ',' || length(sig) FROM account_keys a JOIN accounts u ON u.id = a.account_id WHERE u.name_folded = 'alice'")" \
 	"32,32,64" "the server stores public keys and a signature only"
 p=$(jq -c 'select(.method == "keys_publish") | .params | keys' "$FRAMES" | sort -u)
 assert_eq "$p" '["box_pk","sig","sign_pk"]' "keys_publish carries public parts only"

@@ -7,18 +7,11 @@
 
 command -v sqlite3 >/dev/null || fail "the sqlite3 CLI is needed (contrib/setup.sh deps installs it)"
 
-# sql SQL: run SQL on the server's database (the server may be running:
-# SQLite's locking keeps it consistent).
-sql()
-{
-	sqlite3 -cmd '.timeout 5000' "$SERVER_DIR/chatsecd.db" "$1"
-}
-
 # copy_msg_to ID USER: store a copy of message ID's body (same sender) as a
 # DM to USER under a fresh cid, as a malicious server could; prints its id.
 copy_msg_to()
 {
-	sql "INSERT INTO messages (ts, sender_id, room_id, rcpt_id, cid, body)
+	server_sql "INSERT INTO messages (ts, sender_id, room_id, rcpt_id, cid, body)
 	     SELECT ts, sender_id, NULL, (SELECT id FROM accounts WHERE name_folded = lower('$2')),
 	            'copy-' || id || '-' || lower('$2'), body FROM messages WHERE id = $1;
 	     SELECT last_insert_rowid();"

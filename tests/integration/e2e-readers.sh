@@ -35,7 +35,7 @@ conn_close carol
 stop_server
 cd1=$(copy_msg_to "$d" carol)
 cr1=$(copy_msg_to "$r" carol)
-sql "INSERT INTO members (room_id, account_id, role, joined)
+server_sql "INSERT INTO members (room_id, account_id, role, joined)
      SELECT r.id, a.id, 1, 0 FROM rooms r, accounts a WHERE r.name_folded = '#team' AND a.name_folded = 'carol'"
 restart_server
 wait_ready carol 30

@@ -69,7 +69,7 @@ check_blind()
 [ -e "$SERVER_DIR/chatsecd.db-wal" ] || fail "no WAL file while the server runs"
 check_blind "server running"
 # The bodies in the database are envelopes, never the old JSON.
-assert_eq "$(sql "SELECT count(*) FROM messages WHERE substr(body, 1, 1) <> X'01'")" 0 "every stored body is an envelope"
+assert_eq "$(server_sql "SELECT count(*) FROM messages WHERE substr(body, 1, 1) <> X'01'")" 0 "every stored body is an envelope"
 stop_server
 check_blind "server stopped"
 # And plain text is where it belongs: in the recipients' agents.

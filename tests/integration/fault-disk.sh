@@ -11,7 +11,6 @@
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 . "$LIB_DIR/wire-lib.sh"
 
-db() { sqlite3 -cmd '.timeout 5000' "$SERVER_DIR/chatsecd.db" "$1"; }
 
 start_server
 wire_register a0 alice
@@ -62,16 +61,16 @@ stop_server
 
 # Room again: everything acknowledged is there once, nothing refused is.
 CHATSECD=$REAL_CHATSECD
-assert_eq "$(db 'PRAGMA integrity_check')" ok "integrity_check after the disk filled up"
+assert_eq "$(server_sql 'PRAGMA integrity_check')" ok "integrity_check after the disk filled up"
 restart_server
 for c in "${acked[@]}"; do
-	assert_eq "$(db "SELECT count(*) FROM messages WHERE cid = '$c'")" 1 "acknowledged message $c, stored once"
+	assert_eq "$(server_sql "SELECT count(*) FROM messages WHERE cid = '$c'")" 1 "acknowledged message $c, stored once"
 done
-assert_eq "$(db "SELECT count(*) FROM messages WHERE cid = '$refused'")" 0 "the refused message $refused"
+assert_eq "$(server_sql "SELECT count(*) FROM messages WHERE cid = '$refused'")" 0 "the refused message $refused"
 # The refused send, retried with its cid, is stored now, and only once.
 wire_resume a2 alice
 r=$(wire_ok a2 send "{\"to\":\"#general\",\"cid\":\"$refused\",\"body\":\"$body\"}")
 assert_jq "$r" '.dup == false' "the retried send is new to the server"
 r=$(wire_ok a2 send "{\"to\":\"#general\",\"cid\":\"$refused\",\"body\":\"$body\"}")
 assert_jq "$r" '.dup == true' "a second retry is a duplicate"
-assert_eq "$(db "SELECT count(*) FROM messages WHERE cid = '$refused'")" 1 "the retried message, stored once"
+assert_eq "$(server_sql "SELECT count(*) FROM messages WHERE cid = '$refused'")" 1 "the retried message, stored once"

@@ -15,7 +15,6 @@ command -v sqlite3 >/dev/null || fail "the sqlite3 CLI is needed (contrib/setup.
 CYCLES=6
 B=30
 
-db() { sqlite3 -cmd '.timeout 5000' "$SERVER_DIR/chatsecd.db" "$1"; }
 
 start_server
 start_agent alice
@@ -48,11 +47,11 @@ for ((round = 1; round <= CYCLES; round++)); do
 	want=$((1 + RANDOM % (2 * B - 2)))
 	q="SELECT count(*) FROM messages WHERE cid LIKE 'room-$round-%' OR cid LIKE 'dm-$round-%'"
 	for ((i = 0; i < 1000; i++)); do
-		[ "$(db "$q")" -lt "$want" ] || break
+		[ "$(server_sql "$q")" -lt "$want" ] || break
 		sleep 0.01
 	done
 	kill9_server
-	at_kill+=("$(db "$q")")
+	at_kill+=("$(server_sql "$q")")
 	restart_server
 	wait_exit "$p1" 100 || fail "round $round: alice's burst did not finish"
 	wait_exit "$p2" 100 || fail "round $round: bob's burst did not finish"
@@ -76,10 +75,10 @@ acked=$(for f in "$T"/room-*.out "$T"/dm-*.out; do cat "$f"; done |
 assert_eq "$(jq length <<<"$acked")" $((2 * B * CYCLES)) "acknowledgements in all"
 assert_jq "$acked" '[.[].cid] | (length == (unique | length)) and all(type == "string")' \
 	"each acknowledgement names its own cid"
-stored=$(db "SELECT id, cid FROM messages WHERE cid LIKE 'room-%' OR cid LIKE 'dm-%' ORDER BY id" |
+stored=$(server_sql "SELECT id, cid FROM messages WHERE cid LIKE 'room-%' OR cid LIKE 'dm-%' ORDER BY id" |
 	jq -Rsc 'split("\n")[:-1] | map(split("|") | {id: (.[0] | tonumber), cid: .[1]})')
 assert_eq "$stored" "$acked" "stored messages are exactly the acknowledged ones, once each, with their ids"
-assert_eq "$(db 'PRAGMA integrity_check')" ok "PRAGMA integrity_check after $CYCLES kills"
+assert_eq "$(server_sql 'PRAGMA integrity_check')" ok "PRAGMA integrity_check after $CYCLES kills"
 
 # And the readers see them: bob's agent has alice's room messages, in order.
 wait_until 30 "bob's agent to have alice's last room message" \

@@ -10,12 +10,6 @@ command -v b2sum >/dev/null || fail "b2sum (coreutils) is needed"
 MARK="plaintext-marker-$$-$RANDOM"
 mkdir -p "$T/src"
 
-# sql SQL: run SQL on the server's database.
-sql()
-{
-	sqlite3 -cmd '.timeout 5000' "$SERVER_DIR/chatsecd.db" "$1"
-}
-
 # mkfile NAME BYTES: $T/src/NAME of BYTES bytes (random, MARK at the start
 # when it fits, and again after 64 KiB); prints its path.
 mkfile()

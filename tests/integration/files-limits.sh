@@ -95,9 +95,9 @@ wait_for_event "$AEV" '.type == "file_failed" and .reason == "quota"' >/dev/null
 # --- chunks altered on the server's disk ------------------------------------
 wait_for_event "$BEV" ".type == \"message\" and .id == $id2" >/dev/null
 stop_server
-sql "UPDATE file_chunks SET data = randomblob(length(data))
+server_sql "UPDATE file_chunks SET data = randomblob(length(data))
      WHERE seq = 1 AND file_id = (SELECT id FROM files WHERE msg_id = $id1)"
-sql "UPDATE file_chunks SET seq = -1 WHERE seq = 0 AND file_id = (SELECT id FROM files WHERE msg_id = $id2);
+server_sql "UPDATE file_chunks SET seq = -1 WHERE seq = 0 AND file_id = (SELECT id FROM files WHERE msg_id = $id2);
      UPDATE file_chunks SET seq = 0 WHERE seq = 1 AND file_id = (SELECT id FROM files WHERE msg_id = $id2);
      UPDATE file_chunks SET seq = 1 WHERE seq = -1 AND file_id = (SELECT id FROM files WHERE msg_id = $id2)"
 restart_server

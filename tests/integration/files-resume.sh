@@ -51,7 +51,7 @@ assert_jq "$(rpc_ok alice file_transfers)" ".transfers[0].transfer == \"$t\" and
 restart_server
 ev=$(wait_for_event "$AEV" ".type == \"file_sent\" and .transfer == \"$t\"" 60)
 id=$(jq .id <<<"$ev")
-assert_eq "$(sql 'select count(*) from files')" 1 "the upload resumed: one file on the server, not a second upload"
+assert_eq "$(server_sql 'select count(*) from files')" 1 "the upload resumed: one file on the server, not a second upload"
 p=$(events_in "$AEV" ".type == \"file_progress\" and .transfer == \"$t\"" | jq -s '[.[].done]')
 assert_jq "$p" '. == sort' "upload progress never went back"
 assert_jq "$p" "length >= 50 and length <= 102 and .[0] == 0 and .[-1] == $SIZE" "upload progress: about every 1% of 16 MiB, from 0 to the end"

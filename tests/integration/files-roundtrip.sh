@@ -101,7 +101,7 @@ rpc_ok alice delete "{\"id\":$d2}" >/dev/null
 wait_for_event "$BEV" ".type == \"message_deleted\" and .id == $d2 and .by == \"alice\" and .conv == \"alice\"" >/dev/null
 expect_err 1066 bob file_fetch "{\"id\":$d2,\"dir\":\"$T/bob-dl\"}" >/dev/null
 assert_jq "$(rpc_ok bob history '{"conv":"alice"}')" "[.messages[] | select(.id == $d2)] == []" "the deleted message left bob's history"
-assert_eq "$(sql "select count(*) from files f join messages m on m.id = f.msg_id where m.id = $d2")" 0 "the server dropped the file"
+assert_eq "$(server_sql "select count(*) from files f join messages m on m.id = f.msg_id where m.id = $d2")" 0 "the server dropped the file"
 
 # contrib/scripts/chatsec-sendfile: a relative path, a caption, the id.
 id=$(cd "$T/src" && "$top_srcdir/contrib/scripts/chatsec-sendfile" -S "$(agent_sock alice)" -m 'from a script' bob one.bin)

@@ -17,7 +17,6 @@ command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: $TEST_NAME needs sqlite3" >&
 
 MAXF=300000
 QUOTA=600000
-DB=$SERVER_DIR/chatsecd.db
 # -v: the log says when a connection is paused (output backpressure).
 start_server -v --max-file-size "$MAXF" --file-quota "$QUOTA" --output-max 524288
 
@@ -41,11 +40,6 @@ put_ok()
 begin()
 {
 	wire_ok "$1" file_begin "{\"to\":\"$2\",\"size\":$3,\"chunks\":$4}" | jq -r .file
-}
-
-sql()
-{
-	sqlite3 "$DB" "$1"
 }
 
 chunk()
@@ -92,7 +86,7 @@ put_ok bo "$F1" 0 "$T/mark.bin"
 r=$(wire_ok bo file_end "{\"file\":\"$F1\"}")
 assert_eq "$r" "{\"file\":\"$F1\",\"size\":$msize}" "file_end"
 assert_eq "$(wire_ok bo file_end "{\"file\":\"$F1\"}")" "$r" "file_end again (a lost reply) answers the same"
-assert_eq "$(sql "select data from file_chunks where file_id = '$F1'")" "$CMARK" "the chunk is stored exactly as given"
+assert_eq "$(server_sql "select data from file_chunks where file_id = '$F1'")" "$CMARK" "the chunk is stored exactly as given"
 wire_err bo file_put "{\"file\":\"$F1\",\"seq\":0,\"data\":\"AAAA\"}" 1062 >/dev/null
 
 # --- Three chunks: resend, order, sizes ------------------------------------
@@ -101,7 +95,7 @@ F3=$(begin bo '#dev' 132106 3)
 put_ok bo "$F3" 0 "$c0"
 r=$(put bo "$F3" 0 "$c0")
 assert_eq "$(jq -c .result <<<"$r")" '{"have":1}' "a resent chunk is acknowledged"
-assert_eq "$(sql "select count(*) from file_chunks where file_id = '$F3'")" 1 "a resent chunk is not stored twice"
+assert_eq "$(server_sql "select count(*) from file_chunks where file_id = '$F3'")" 1 "a resent chunk is not stored twice"
 r=$(put bo "$F3" 2 "$c2")
 assert_eq "$(jq -c '[.error.code, .error.data]' <<<"$r")" '[1063,{"have":1}]' "a chunk out of order: 1063 with have"
 r=$(put bo "$F3" 1 "$(chunk big 66000)")
@@ -195,7 +189,7 @@ wire_err bo send "{\"to\":\"#dev\",\"cid\":\"f3c\",\"body\":\"$body\",\"file\":\
 wire_err bo send "{\"to\":\"alice\",\"cid\":\"f3d\",\"body\":\"$body\",\"file\":\"$F1\"}" 1065 >/dev/null
 wire_err bo send "{\"to\":\"alice\",\"cid\":\"f3e\",\"body\":\"$body\",\"file\":\"$U3\"}" 1065 >/dev/null
 wire_err bo send "{\"to\":\"#dev\",\"cid\":\"f3f\",\"body\":\"$body\",\"file\":\"XYZ\"}" -32602 >/dev/null
-assert_eq "$(sql "select count(*) from messages where cid like 'f3%'")" 1 "refused sends stored nothing"
+assert_eq "$(server_sql "select count(*) from messages where cid like 'f3%'")" 1 "refused sends stored nothing"
 # Two sends announcing one file in one write (so one batch): one wins.
 printf '%s\n' "{\"jsonrpc\":\"2.0\",\"id\":91,\"method\":\"send\",\"params\":{\"to\":\"#dev\",\"cid\":\"f1\",\"body\":\"$body\",\"file\":\"$F1\"}}
 {\"jsonrpc\":\"2.0\",\"id\":92,\"method\":\"send\",\"params\":{\"to\":\"#dev\",\"cid\":\"f1x\",\"body\":\"$body\",\"file\":\"$F1\"}}" >"$T/two-sends"
@@ -204,7 +198,7 @@ r=$(wait_for_reply "$(conn_out bo)" 91)
 r2=$(wait_for_reply "$(conn_out bo)" 92)
 assert_eq "$(jq -r .error.code <<<"$r2")" 1065 "the second send announcing the same file"
 M1=$(jq .result.id <<<"$r")
-assert_eq "$(sql "select msg_id from files where id = '$F1'") $(sql "select count(*) from messages where cid = 'f1x'")" "$M1 0" "the first send announced it, the second stored nothing"
+assert_eq "$(server_sql "select msg_id from files where id = '$F1'") $(server_sql "select count(*) from messages where cid = 'f1x'")" "$M1 0" "the first send announced it, the second stored nothing"
 r=$(wire_ok da send "{\"to\":\"#dev\",\"cid\":\"d1\",\"body\":\"$body\"}")
 MD=$(jq .id <<<"$r")
 r=$(wire_ok bo send "{\"to\":\"alice\",\"cid\":\"dm1\",\"body\":\"$body\"}")
@@ -227,8 +221,8 @@ ev=$(jq -cRn --argjson id "$R3" 'first(inputs | fromjson? | select(.method == "m
 assert_eq "$ev" "{\"id\":$R3,\"from\":\"bob\",\"to\":\"#dev\",\"deletes\":$M3}" "the live deletion record (no body, no cid)"
 wire_err da file_get "{\"file\":\"$F3\",\"seq\":0}" 1062 >/dev/null
 wire_err bo file_status "{\"file\":\"$F3\"}" 1062 >/dev/null
-assert_eq "$(sql "select count(*) from file_chunks where file_id = '$F3'") $(sql "select count(*) from files where id = '$F3'")" "0 0" "the deleted message's file and chunks are gone"
-assert_eq "$(sql "select length(body) from messages where id = $M3")" 0 "the deleted message's body is gone"
+assert_eq "$(server_sql "select count(*) from file_chunks where file_id = '$F3'") $(server_sql "select count(*) from files where id = '$F3'")" "0 0" "the deleted message's file and chunks are gone"
+assert_eq "$(server_sql "select length(body) from messages where id = $M3")" 0 "the deleted message's body is gone"
 r=$(wire_ok al delete "{\"id\":$MD}")
 RD=$(jq .id <<<"$r")
 r=$(wire_ok root delete "{\"id\":$MDM}")
@@ -264,10 +258,10 @@ for c in "$K0" "$K1" "$K2"; do
 done
 
 # --- Room deletion removes its files ---------------------------------------
-nroom=$(sql "select count(*) from files f join rooms r on r.id = f.room_id where r.name = '#dev'")
+nroom=$(server_sql "select count(*) from files f join rooms r on r.id = f.room_id where r.name = '#dev'")
 [ "$nroom" -ge 3 ] || fail "#dev should have files before it is deleted ($nroom)"
 wire_ok al room_delete '{"room":"#dev"}' >/dev/null
-assert_eq "$(sql "select count(*) from files where room_id is not null") $(sql "select count(*) from file_chunks c join files f on f.id = c.file_id where f.room_id is not null")" "0 0" "room_delete removed every file sent to it"
+assert_eq "$(server_sql "select count(*) from files where room_id is not null") $(server_sql "select count(*) from file_chunks c join files f on f.id = c.file_id where f.room_id is not null")" "0 0" "room_delete removed every file sent to it"
 wire_err al file_status "{\"file\":\"$A1\"}" 1062 >/dev/null
 
 # --- The 24 h cleanup (the server's clock a day and an hour ahead) ----------
@@ -278,14 +272,14 @@ F5=$(begin bo alice 100 1)
 put_ok bo "$F5" 0 "$c5"
 wire_ok bo file_end "{\"file\":\"$F5\"}" >/dev/null
 wire_ok bo send "{\"to\":\"alice\",\"cid\":\"f5\",\"body\":\"$body\",\"file\":\"$F5\"}" >/dev/null
-assert_eq "$(sql "select count(*) from files")" 4 "files before the cleanup"
+assert_eq "$(server_sql "select count(*) from files")" 4 "files before the cleanup"
 conn_close al; conn_close bo
 stop_server
 export CHATSEC_TEST_CLOCK_OFFSET=90000
 restart_server
 unset CHATSEC_TEST_CLOCK_OFFSET
-assert_eq "$(sql "select id from files")" "$F5" "after 24 h only the announced file is left"
-assert_eq "$(sql "select count(*) from file_chunks where file_id <> '$F5'")" 0 "their chunks went with them"
+assert_eq "$(server_sql "select id from files")" "$F5" "after 24 h only the announced file is left"
+assert_eq "$(server_sql "select count(*) from file_chunks where file_id <> '$F5'")" 0 "their chunks went with them"
 assert_contains "$(server_log)" "3 unfinished or unannounced files removed" "the cleanup is logged"
 
 # --- Nothing but what was given --------------------------------------------

@@ -11,20 +11,19 @@
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 command -v sqlite3 >/dev/null || fail "the sqlite3 CLI is needed (contrib/setup.sh deps installs it)"
 
-db() { sqlite3 -cmd '.timeout 5000' "$SERVER_DIR/chatsecd.db" "$1"; }
 
 start_server
 start_agent alice
 register_user alice alice 'alice password' >/dev/null
 wait_ready alice
 rpc_ok alice logout >/dev/null
-good=$(db "SELECT pwhash FROM accounts WHERE name_folded = 'alice'")
+good=$(server_sql "SELECT pwhash FROM accounts WHERE name_folded = 'alice'")
 assert_match "$good" '^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$' "the stored hash is argon2id"
 salt_hash=${good#*p=*\$}
 
 login_with()
 {
-	db "UPDATE accounts SET pwhash = '$1' WHERE name_folded = 'alice'"
+	server_sql "UPDATE accounts SET pwhash = '$1' WHERE name_folded = 'alice'"
 	rpc_error alice login "$(jq -cn --arg p "$(user_password alice)" --arg c "$(totp "$(user_secret alice)")" \
 		'{user:"alice",password:$p,code:$c}')"
 }
@@ -44,7 +43,7 @@ for bad in \
 done
 assert_contains "$(server_log)" "over the policy maximum; refused" "the server log says why"
 
-db "UPDATE accounts SET pwhash = '$good' WHERE name_folded = 'alice'"
+server_sql "UPDATE accounts SET pwhash = '$good' WHERE name_folded = 'alice'"
 login_user alice alice >/dev/null
 wait_ready alice
 assert_jq "$(rpc_ok alice status)" '.logged_in == true and .user == "alice"' "alice logs in with her real hash back"

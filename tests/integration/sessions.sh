@@ -14,7 +14,6 @@
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 . "$LIB_DIR/wire-lib.sh"
 
-db() { sqlite3 -cmd '.timeout 5000' "$SERVER_DIR/chatsecd.db" "$1"; }
 
 # Every secret the test sends or gets, for the final grep.
 SECRETS=$T/secrets
@@ -105,7 +104,7 @@ for m in 'send {"to":"#general","cid":"h1","body":"aGk="}' 'who {}' 'history {"c
 	'sync {"since":0}' 'room_join {"room":"#dev"}' 'keys_get {"users":["alice"]}' 'logout {}'; do
 	wire_err h "${m%% *}" "${m#* }" 1001 >/dev/null
 done
-assert_eq "$(db "SELECT count(*) FROM messages")" 0 "nothing was sent"
+assert_eq "$(server_sql "SELECT count(*) FROM messages")" 0 "nothing was sent"
 r=$(wire_ok h register_confirm "{\"code\":\"$(user_code heidi)\"}")
 ht=$(jq -r .token <<<"$r")
 echo "$ht" >>"$SECRETS"
@@ -160,9 +159,9 @@ stop_server
 now=$(date +%s)
 at=$(cat "$T/users/alice.token")
 dt=$(cat "$T/users/dave.token")
-db "UPDATE sessions SET last_used = $((now - 31 * 86400)), created = $((now - 40 * 86400))
+server_sql "UPDATE sessions SET last_used = $((now - 31 * 86400)), created = $((now - 40 * 86400))
 	WHERE account_id = (SELECT id FROM accounts WHERE name = 'dave')"
-db "UPDATE sessions SET created = $((now - 91 * 86400)), last_used = $now
+server_sql "UPDATE sessions SET created = $((now - 91 * 86400)), last_used = $now
 	WHERE account_id = (SELECT id FROM accounts WHERE name = 'heidi')"
 restart_server
 assert_eq "$(resume_code "$dt")" 1012 "a session idle for 31 days (limit 30)"
@@ -177,7 +176,7 @@ stop_server
 [ -s "$T/frames.log" ] || fail "the frame dump is empty: the grep below would prove nothing"
 hexdump_of() { od -An -v -tx1 "$@" | tr -d ' \n'; }
 server_files=("$SERVER_LOG" "$T/frames.log" "$SERVER_DIR"/chatsecd.db*)
-dump=$(db .dump)
+dump=$(server_sql .dump)
 raw=$(hexdump_of "${server_files[@]}")
 n=0
 while IFS= read -r s; do

@@ -14,10 +14,6 @@
 . "$(dirname "$0")/../wire-lib.sh"
 . "$(dirname "$0")/ui-lib.sh"
 
-db()
-{
-	sqlite3 -cmd '.timeout 5000' "$SERVER_DIR/chatsecd.db" "$1"
-}
 
 start_server
 for u in alice bob carol; do
@@ -29,7 +25,7 @@ for u in alice bob carol; do
 done
 rpc_ok alice room_create '{"room":"#dev"}' >/dev/null
 rpc_ok bob room_join '{"room":"#dev"}' >/dev/null
-msgs_before=$(db 'SELECT count(*) FROM messages')
+msgs_before=$(server_sql 'SELECT count(*) FROM messages')
 
 sub_start bob bob '{"types":["typing","message"]}'
 BOBEV=$(sub_out bob)
@@ -90,9 +86,9 @@ assert_eq "$(count_events "$BOBEV" '.type == "typing" and .from == "carol"')" 1 
 assert_eq "$(count_events "$ALICEEV" '.type == "typing" and .from == "alice"')" 0 \
 	"typing events alice got about herself"
 wait_for_event "$ALICEEV" '.type == "typing" and .from == "carol"' >/dev/null
-assert_eq "$(db 'SELECT count(*) FROM messages')" "$((msgs_before + 1))" \
+assert_eq "$(server_sql 'SELECT count(*) FROM messages')" "$((msgs_before + 1))" \
 	"messages in the server's database (only carol's one message added)"
-dump=$(db '.dump')
+dump=$(server_sql '.dump')
 assert_not_contains "$dump" "typing" "the server's database"
 ev=$(rpc_ok bob events '{"since":0,"limit":1000}')
 assert_jq "$ev" '[.events[] | select(.type == "typing")] | length == 0' "bob's event log"
