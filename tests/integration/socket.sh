@@ -97,6 +97,22 @@ start_agent cores
 assert_match "$(grep '^Max core file size' "/proc/${AGENT_PID[cores]}/limits")" \
 	'^Max core file size +0 +0 ' "the agent's core file size limit"
 
+# --- its private keys sit in locked memory (never swapped out) ----------------------
+# Where RLIMIT_MEMLOCK allows (here it does: the default is 8 MiB), the
+# identity's sodium_malloc pages are mlock'ed once the keys exist.
+vmlck()
+{
+	awk '/^VmLck:/ { print $2 }' "/proc/${AGENT_PID[cores]}/status"
+}
+if [ "$(ulimit -l)" = unlimited ] || [ "$(ulimit -l)" -ge 64 ]; then
+	before=$(vmlck)
+	register_user cores carl 'carl password' >/dev/null
+	wait_ready cores
+	assert_jq "$(rpc_ok cores status)" '.keys == "ready"' "the new account's keys are ready"
+	[ "$(vmlck)" -gt "$before" ] ||
+		fail "no memory locked for the keys: VmLck $before kB before, $(vmlck) kB after"
+fi
+
 # --- a peer of another uid is refused (needs root to switch uids) -----------------------
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	nobody=65534
