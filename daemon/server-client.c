@@ -355,6 +355,15 @@ client_timer_cb(evutil_socket_t fd, short events, void *arg)
 		client_arm_timer(c);
 		return;
 	}
+	/*
+	 * A login or register waiting for the hash pool is not the client's
+	 * delay: the deadline is checked again when the hash is done
+	 * (client_set_busy), and then nothing more is read.  The pool's queue
+	 * is bounded, so this wait is too.
+	 */
+	if (c->job != NULL &&
+	    client_states[c->state].deadline == CLIENT_DL_LOGIN)
+		return;
 	if (c->state == CLIENT_HANDSHAKE)
 		audit_log("connect", NULL, client_addr(c), "TLS handshake timeout");
 	client_close(c, client_states[c->state].timeout);
@@ -583,6 +592,12 @@ client_set_busy(struct client *c, int busy)
 		return;
 	}
 	c->flags &= ~CLIENT_BUSY;
+	if (client_states[c->state].deadline == CLIENT_DL_LOGIN &&
+	    clock_mono_ms() >= client_deadline(c)) {
+		/* Overdue while hashing: the reply goes out, nothing else. */
+		client_close_after_flush(c, client_states[c->state].timeout);
+		return;
+	}
 	client_update_read(c);
 	client_process_input(c);
 }

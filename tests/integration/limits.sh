@@ -5,7 +5,8 @@
 # budget, junk, plain HTTP and a TLS 1.2-only client refused with an audit
 # line each, and a flood of requests slowed to the request rate (not cut
 # off, the connection's others served meanwhile); through all of it a
-# logged-in user keeps chatting.
+# logged-in user keeps chatting.  A login waiting for the hash pool is
+# answered however long it waited, and the connection closed after.
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 . "$LIB_DIR/wire-lib.sh"
@@ -78,3 +79,27 @@ conn_closed_within f 0 && fail "the flooding connection was cut off"
 # Through all of it alice chats.
 wire_ok a send '{"to":"#general","cid":"still","body":"aGk="}' >/dev/null
 lib_alive "$SERVER_PID" || fail "chatsecd died"
+
+# --- a login queued for the hash pool is answered past the deadline, then cut -------
+# One hashing thread and 512 MiB hashes: four logins sent at once wait
+# their turn for longer than the 1 s login deadline.  The wait is the
+# server's, not the client's: each gets its reply (here the failure),
+# and only then is the connection closed.  A register is the same.
+stop_server
+start_server --login-timeout 1 --hash-threads 1 --argon2-opslimit 3 --argon2-memlimit-kib 524288
+t0=$(lib_now_us)
+wire_register h hana
+for i in 1 2 3 4; do
+	wire_open "q$i"
+done
+for i in 1 2 3 4; do
+	conn_send "q$i" "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"login\",\"params\":{\"user\":\"nobody$i\",\"password\":\"not a password\",\"code\":\"123456\"}}"
+done
+for i in 1 2 3 4; do
+	r=$(wait_for_reply "$(conn_out "q$i")" 7 60)
+	assert_jq "$r" '.error.code == 1002' "login $i, queued past the deadline, is answered"
+	conn_closed_within "q$i" 5 || fail "connection q$i still open after its overdue login was answered"
+done
+elapsed_ms=$((($(lib_now_us) - t0) / 1000))
+[ "$elapsed_ms" -ge 1500 ] || fail "a register and 4 logins of 512 MiB hashes took only $elapsed_ms ms: nothing was overdue"
+wire_ok h who '{}' >/dev/null	# hana, registered past the deadline, is in
