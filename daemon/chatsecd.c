@@ -600,6 +600,7 @@ main(int argc, char **argv)
 	if (server_maintain_ev == NULL ||
 	    event_add(server_maintain_ev, &tv) != 0)
 		fatalx("event_new");
+	client_heap_setup();
 	listen_start();
 
 	fprintf(stderr, "chatsecd: listening on %s, certificate %s\n",

@@ -232,6 +232,7 @@ unsigned int client_count_account(int64_t account);
 unsigned int client_close_account(int64_t account, const char *reason);
 unsigned int client_count(void);
 void	 client_close_all(void);
+void	 client_heap_setup(void);
 
 /* ---- server-cmd.c ---------------------------------------------------- */
 #define CMD_NOHELLO	0x1	/* allowed before hello */

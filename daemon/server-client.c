@@ -818,6 +818,27 @@ client_trim(evutil_socket_t fd, short events, void *arg)
 #endif
 }
 
+/*
+ * Every connection that gets something in a loop turn reserves a 16 KiB
+ * chain (client_deliver), freed once written: a turn delivering to 100
+ * connections frees 1.6 MiB at the top of the heap, and glibc's default
+ * (give back anything over 128 KiB) made the next turn fault all of it
+ * in again, 11 % of the server's CPU in the fan-out benchmark.  Keep up to
+ * CLIENT_HEAP_KEEP free at the top; client_trim() still gives everything
+ * back after handshakes.
+ */
+#define CLIENT_HEAP_KEEP	(16 * 1024 * 1024)
+
+void
+client_heap_setup(void)
+{
+#ifdef __GLIBC__
+	if (mallopt(M_TRIM_THRESHOLD, CLIENT_HEAP_KEEP) != 1)
+		log_warnx("mallopt M_TRIM_THRESHOLD failed");
+	/* Setting one threshold fixes the other at its default (128 KiB). */
+#endif
+}
+
 /* Arm the trim timer unless it is armed already. */
 static void
 client_trim_soon(void)

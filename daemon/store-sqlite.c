@@ -10,6 +10,7 @@
 #include "log.h"
 #include "xmalloc.h"
 #include "store.h"
+#include "store-cache.h"
 
 /*
  * The SQLite backend of store.h.  WAL with synchronous=FULL: a commit is on
@@ -443,11 +444,29 @@ static const char *store_schema[STORE_SCHEMA_VERSION] = {
 	"  UNIQUE (file_id, seq));",
 };
 
+/*
+ * Statements that write a room table (rooms, members and their epoch
+ * trigger, invites, bans): running one clears the room-standing cache.
+ */
+static const unsigned char store_sql_rooms_write[ST_COUNT] = {
+	[ST_ACCOUNT_INSERT] = 1,
+	[ST_ROOM_INSERT] = 1,
+	[ST_ROOM_TOPIC] = 1,
+	[ST_ROOM_DELETE] = 1,
+	[ST_MEMBER_PUT] = 1,
+	[ST_MEMBER_DELETE] = 1,
+	[ST_INVITE_PUT] = 1,
+	[ST_INVITE_DELETE] = 1,
+	[ST_BAN_PUT] = 1,
+	[ST_BAN_DELETE] = 1,
+};
+
 struct store {
-	sqlite3		*db;
-	char		*path;
-	sqlite3_stmt	*stmt[ST_COUNT];
-	int		 in_txn;
+	sqlite3			*db;
+	char			*path;
+	sqlite3_stmt		*stmt[ST_COUNT];
+	int			 in_txn;
+	struct store_cache	*cache;		/* room standings */
 };
 
 /* Log the database's last error for what. */
@@ -463,6 +482,8 @@ store_stmt(struct store *st, enum store_stmt n)
 {
 	sqlite3_stmt	*s = st->stmt[n];
 
+	if (store_sql_rooms_write[n])
+		store_cache_clear(st->cache);
 	if (s == NULL) {
 		if (sqlite3_prepare_v3(st->db, store_sql[n], -1,
 		    SQLITE_PREPARE_PERSISTENT, &st->stmt[n], NULL) != SQLITE_OK) {
@@ -561,6 +582,7 @@ store_open(const char *path)
 
 	st = xcalloc(1, sizeof *st);
 	st->path = xstrdup(path);
+	st->cache = store_cache_new();
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -596,6 +618,7 @@ store_close(struct store *st)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
 		store_error(st, "close");
+	store_cache_free(st->cache);
 	free(st->path);
 	free(st);
 }
@@ -634,6 +657,8 @@ store_rollback(struct store *st)
 {
 	sqlite3_stmt	*s;
 
+	/* What was read in the transaction may be gone with it. */
+	store_cache_clear(st->cache);
 	if (sqlite3_get_autocommit(st->db) == 0 &&
 	    (s = store_stmt(st, ST_ROLLBACK)) != NULL)
 		store_exec_stmt(st, s, "rollback");
@@ -1235,6 +1260,8 @@ store_room_get(struct store *st, const char *folded, struct store_room *out)
 	int		 rc;
 
 	memset(out, 0, sizeof *out);
+	if (store_cache_room(st->cache, folded, out, &rc))
+		return (rc);
 	if ((s = store_stmt(st, ST_ROOM_GET)) == NULL)
 		return (-1);
 	sqlite3_bind_text(s, 1, folded, -1, SQLITE_STATIC);
@@ -1242,10 +1269,11 @@ store_room_get(struct store *st, const char *folded, struct store_room *out)
 	if (rc == SQLITE_ROW)
 		store_room_row(s, out);
 	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return (0);
-	if (rc == SQLITE_DONE)
-		return (STORE_NOTFOUND);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		rc = rc == SQLITE_ROW ? 0 : STORE_NOTFOUND;
+		store_cache_room_put(st->cache, folded, rc, out);
+		return (rc);
+	}
 	store_error(st, "room get");
 	return (-1);
 }
@@ -1350,24 +1378,33 @@ store_member_get(struct store *st, int64_t room, int64_t account, int *role,
 	sqlite3_stmt	*s;
 	int		 rc;
 
-	*role = STORE_ROLE_NONE;
-	*muted = 0;
-	if ((s = store_stmt(st, ST_MEMBER_GET)) == NULL)
-		return (-1);
-	sqlite3_bind_int64(s, 1, room);
-	sqlite3_bind_int64(s, 2, account);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*role = sqlite3_column_int(s, 0);
-		*muted = sqlite3_column_int(s, 1);
+	int64_t		 v[2] = { STORE_ROLE_NONE, 0 };
+
+	if (!store_cache_get(st->cache, STORE_CACHE_MEMBER, room, account,
+	    &rc, v)) {
+		if ((s = store_stmt(st, ST_MEMBER_GET)) == NULL)
+			return (-1);
+		sqlite3_bind_int64(s, 1, room);
+		sqlite3_bind_int64(s, 2, account);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			v[0] = sqlite3_column_int(s, 0);
+			v[1] = sqlite3_column_int(s, 1);
+		}
+		sqlite3_reset(s);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			store_error(st, "member get");
+			*role = STORE_ROLE_NONE;
+			*muted = 0;
+			return (-1);
+		}
+		rc = rc == SQLITE_ROW ? 0 : STORE_NOTFOUND;
+		store_cache_put(st->cache, STORE_CACHE_MEMBER, room, account,
+		    rc, v);
 	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return (0);
-	if (rc == SQLITE_DONE)
-		return (STORE_NOTFOUND);
-	store_error(st, "member get");
-	return (-1);
+	*role = (int)v[0];
+	*muted = (int)v[1];
+	return (rc);
 }
 
 /* Insert or replace a membership, keeping its join time. */
@@ -1480,18 +1517,24 @@ store_invite_get(struct store *st, int64_t room, int64_t account)
 	sqlite3_stmt	*s;
 	int		 rc;
 
+	int64_t		 v[2] = { 0, 0 };
+
+	if (store_cache_get(st->cache, STORE_CACHE_INVITE, room, account,
+	    &rc, v))
+		return (rc);
 	if ((s = store_stmt(st, ST_INVITE_GET)) == NULL)
 		return (-1);
 	sqlite3_bind_int64(s, 1, room);
 	sqlite3_bind_int64(s, 2, account);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return (0);
-	if (rc == SQLITE_DONE)
-		return (STORE_NOTFOUND);
-	store_error(st, "invite get");
-	return (-1);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_error(st, "invite get");
+		return (-1);
+	}
+	rc = rc == SQLITE_ROW ? 0 : STORE_NOTFOUND;
+	store_cache_put(st->cache, STORE_CACHE_INVITE, room, account, rc, v);
+	return (rc);
 }
 
 /* Withdraw (or use up) an invitation. */
@@ -1528,21 +1571,30 @@ store_ban_get(struct store *st, int64_t room, int64_t account,
 	sqlite3_stmt	*s;
 	int		 rc;
 
+	int64_t		 v[2] = { 0, 0 };
+
 	*expires = 0;
+	if (store_cache_get(st->cache, STORE_CACHE_BAN, room, account,
+	    &rc, v)) {
+		*expires = v[0];
+		return (rc);
+	}
 	if ((s = store_stmt(st, ST_BAN_GET)) == NULL)
 		return (-1);
 	sqlite3_bind_int64(s, 1, room);
 	sqlite3_bind_int64(s, 2, account);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		*expires = sqlite3_column_int64(s, 0);
+		v[0] = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return (0);
-	if (rc == SQLITE_DONE)
-		return (STORE_NOTFOUND);
-	store_error(st, "ban get");
-	return (-1);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_error(st, "ban get");
+		return (-1);
+	}
+	rc = rc == SQLITE_ROW ? 0 : STORE_NOTFOUND;
+	store_cache_put(st->cache, STORE_CACHE_BAN, room, account, rc, v);
+	*expires = v[0];
+	return (rc);
 }
 
 /* Lift a ban. */

@@ -1,0 +1,288 @@
+/* chatsec — chatsecd store: room standings read through the cache.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "names.h"
+#include "store.h"
+
+/*
+ * Every send reads a room and the sender's standing in it; the store
+ * answers those from a cache (daemon/store-cache.c).  Whatever the store
+ * wrote, or rolled back, must be what the next read returns.
+ */
+
+struct fixture {
+	char		 dir[64];
+	char		 path[96];
+	struct store	*st;
+	int64_t		 alice, bob;
+	int64_t		 room;
+};
+
+static int64_t
+make_account(struct store *st, const char *name)
+{
+	struct store_account	 a;
+
+	memset(&a, 0, sizeof a);
+	snprintf(a.name, sizeof a.name, "%s", name);
+	snprintf(a.folded, sizeof a.folded, "%s", name);
+	a.pwhash = (char *)"$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaA";
+	a.created = 1;
+	assert_int_equal(store_account_create(st, &a), 0);
+	return (a.id);
+}
+
+static int64_t
+make_room(struct store *st, const char *name, int64_t owner)
+{
+	struct store_room	 r;
+
+	memset(&r, 0, sizeof r);
+	snprintf(r.name, sizeof r.name, "%s", name);
+	r.created = 1;
+	assert_int_equal(store_room_create(st, &r, owner), 0);
+	return (r.id);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture	*f;
+
+	f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/chatsec-test-store.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof f->path, "%s/chatsecd.db", f->dir);
+	assert_non_null(f->st = store_open(f->path));
+	f->alice = make_account(f->st, "alice");
+	f->bob = make_account(f->st, "bob");
+	f->room = make_room(f->st, "#Ops", f->alice);
+	*state = f;
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 p[128];
+
+	store_close(f->st);
+	snprintf(p, sizeof p, "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", f->path);
+	unlink(p);
+	unlink(f->path);
+	rmdir(f->dir);
+	free(f);
+	return (0);
+}
+
+static int
+member(struct fixture *f, int64_t account, int *role, int *muted)
+{
+	return (store_member_get(f->st, f->room, account, role, muted));
+}
+
+/* Join, mute, promote, leave: each read sees the last write. */
+static void
+test_member(void **state)
+{
+	struct fixture	*f = *state;
+	int		 role, muted;
+
+	assert_int_equal(member(f, f->alice, &role, &muted), 0);
+	assert_int_equal(role, STORE_ROLE_OWNER);
+	assert_int_equal(member(f, f->bob, &role, &muted), STORE_NOTFOUND);
+	assert_int_equal(member(f, f->bob, &role, &muted), STORE_NOTFOUND);
+	assert_int_equal(role, STORE_ROLE_NONE);
+
+	assert_int_equal(store_member_put(f->st, f->room, f->bob,
+	    STORE_ROLE_MEMBER, 0, 2), 0);
+	assert_int_equal(member(f, f->bob, &role, &muted), 0);
+	assert_int_equal(role, STORE_ROLE_MEMBER);
+	assert_int_equal(muted, 0);
+
+	assert_int_equal(store_member_put(f->st, f->room, f->bob,
+	    STORE_ROLE_MEMBER, 1, 3), 0);
+	assert_int_equal(member(f, f->bob, &role, &muted), 0);
+	assert_int_equal(muted, 1);
+
+	assert_int_equal(store_member_put(f->st, f->room, f->bob,
+	    STORE_ROLE_OPERATOR, 0, 4), 0);
+	assert_int_equal(member(f, f->bob, &role, &muted), 0);
+	assert_int_equal(role, STORE_ROLE_OPERATOR);
+	assert_int_equal(muted, 0);
+
+	assert_int_equal(store_member_delete(f->st, f->room, f->bob), 0);
+	assert_int_equal(member(f, f->bob, &role, &muted), STORE_NOTFOUND);
+	assert_int_equal(role, STORE_ROLE_NONE);
+	/* alice's standing was not disturbed. */
+	assert_int_equal(member(f, f->alice, &role, &muted), 0);
+	assert_int_equal(role, STORE_ROLE_OWNER);
+}
+
+/* Ban with an expiry, change it, lift it; invite and withdraw. */
+static void
+test_ban_invite(void **state)
+{
+	struct fixture	*f = *state;
+	int64_t		 expires;
+
+	assert_int_equal(store_ban_get(f->st, f->room, f->bob, &expires),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_ban_put(f->st, f->room, f->bob, 500, "spam",
+	    "alice", 2), 0);
+	assert_int_equal(store_ban_get(f->st, f->room, f->bob, &expires), 0);
+	assert_int_equal(expires, 500);
+	assert_int_equal(store_ban_put(f->st, f->room, f->bob, 0, NULL,
+	    "alice", 3), 0);
+	assert_int_equal(store_ban_get(f->st, f->room, f->bob, &expires), 0);
+	assert_int_equal(expires, 0);
+	assert_int_equal(store_ban_delete(f->st, f->room, f->bob), 0);
+	assert_int_equal(store_ban_get(f->st, f->room, f->bob, &expires),
+	    STORE_NOTFOUND);
+
+	assert_int_equal(store_invite_get(f->st, f->room, f->bob),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_invite_put(f->st, f->room, f->bob, 2), 0);
+	assert_int_equal(store_invite_get(f->st, f->room, f->bob), 0);
+	assert_int_equal(store_invite_delete(f->st, f->room, f->bob), 0);
+	assert_int_equal(store_invite_get(f->st, f->room, f->bob),
+	    STORE_NOTFOUND);
+}
+
+/* What a rolled-back transaction wrote, and was read meanwhile, is gone. */
+static void
+test_rollback(void **state)
+{
+	struct fixture	*f = *state;
+	int64_t		 expires;
+	int		 role, muted;
+
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_member_put(f->st, f->room, f->bob,
+	    STORE_ROLE_MEMBER, 0, 2), 0);
+	assert_int_equal(store_ban_put(f->st, f->room, f->alice, 9, NULL,
+	    "bob", 2), 0);
+	assert_int_equal(member(f, f->bob, &role, &muted), 0);
+	assert_int_equal(store_ban_get(f->st, f->room, f->alice, &expires), 0);
+	store_rollback(f->st);
+
+	assert_int_equal(member(f, f->bob, &role, &muted), STORE_NOTFOUND);
+	assert_int_equal(store_ban_get(f->st, f->room, f->alice, &expires),
+	    STORE_NOTFOUND);
+}
+
+/* Topic, deletion and a new room under the old name. */
+static void
+test_room(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_room	 r;
+	char			 folded[NAME_ROOM_SIZE];
+	int64_t			 again;
+	int			 role, muted;
+
+	name_room_fold("#OPS", folded, sizeof folded);
+	assert_int_equal(store_room_get(f->st, folded, &r), 0);
+	assert_int_equal(r.id, f->room);
+	assert_string_equal(r.name, "#Ops");
+	assert_string_equal(r.topic, "");
+
+	assert_int_equal(store_room_topic(f->st, f->room, "release day"), 0);
+	assert_int_equal(store_room_get(f->st, folded, &r), 0);
+	assert_string_equal(r.topic, "release day");
+
+	assert_int_equal(store_room_delete(f->st, f->room), 0);
+	assert_int_equal(store_room_get(f->st, folded, &r), STORE_NOTFOUND);
+	assert_int_equal(member(f, f->alice, &role, &muted), STORE_NOTFOUND);
+
+	/* SQLite may give the new room the old one's id. */
+	again = make_room(f->st, "#ops", f->bob);
+	assert_int_equal(store_room_get(f->st, folded, &r), 0);
+	assert_int_equal(r.id, again);
+	assert_string_equal(r.name, "#ops");
+	assert_int_equal(store_member_get(f->st, again, f->bob, &role,
+	    &muted), 0);
+	assert_int_equal(role, STORE_ROLE_OWNER);
+	assert_int_equal(store_member_get(f->st, again, f->alice, &role,
+	    &muted), STORE_NOTFOUND);
+}
+
+/*
+ * More standings and rooms than the cache holds: colliding entries
+ * replace each other, and every read still returns what was written.
+ */
+static void
+test_many(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_room	 r;
+	char			 name[32], folded[NAME_ROOM_SIZE];
+	int64_t			 ids[300], rooms[100];
+	int			 i, j, pass, role, muted;
+
+	assert_int_equal(store_begin(f->st), 0);
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof name, "user%d", i);
+		ids[i] = make_account(f->st, name);
+	}
+	for (j = 0; j < 100; j++) {
+		snprintf(name, sizeof name, "#room%d", j);
+		rooms[j] = make_room(f->st, name, f->alice);
+	}
+	for (i = 0; i < 300; i++)
+		for (j = i % 7; j < 100; j += 7)
+			assert_int_equal(store_member_put(f->st, rooms[j],
+			    ids[i], 1 + (i + j) % 3, (i + j) % 2, 2), 0);
+	assert_int_equal(store_commit(f->st), 0);
+
+	for (pass = 0; pass < 2; pass++) {
+		for (j = 0; j < 100; j++) {
+			snprintf(name, sizeof name, "#room%d", j);
+			name_room_fold(name, folded, sizeof folded);
+			assert_int_equal(store_room_get(f->st, folded, &r), 0);
+			assert_int_equal(r.id, rooms[j]);
+		}
+		for (i = 0; i < 300; i++)
+			for (j = 0; j < 100; j++) {
+				if (j % 7 != i % 7) {
+					assert_int_equal(store_member_get(f->st,
+					    rooms[j], ids[i], &role, &muted),
+					    STORE_NOTFOUND);
+					continue;
+				}
+				assert_int_equal(store_member_get(f->st,
+				    rooms[j], ids[i], &role, &muted), 0);
+				assert_int_equal(role, 1 + (i + j) % 3);
+				assert_int_equal(muted, (i + j) % 2);
+			}
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_member, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ban_invite, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rollback, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_room, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
