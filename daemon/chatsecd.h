@@ -142,6 +142,7 @@ const char *tls_fingerprint(void);
 struct bufferevent *tls_bufferevent_new(struct event_base *, int fd);
 const char *tls_describe(struct bufferevent *, char *buf, size_t len);
 const char *tls_error(struct bufferevent *, char *buf, size_t len);
+int	 tls_write_through(struct bufferevent *, struct evbuffer *);
 
 /* ---- server-listen.c ------------------------------------------------- */
 struct listen_peer {
@@ -168,6 +169,7 @@ enum client_state {
 #define CLIENT_SYNCED	0x2	/* first sync returned more=false */
 #define CLIENT_PAUSED	0x4	/* not reading: own output piling up */
 #define CLIENT_THROTTLED 0x8	/* not reading: over its request rate */
+#define CLIENT_FLUSHQ	0x10	/* on the list of connections to write */
 
 struct online;
 struct auth_reg;
@@ -179,6 +181,7 @@ struct client {
 	enum client_state	 state;
 	int			 flags;
 	struct bufferevent	*bev;
+	struct evbuffer		*outq;		/* this turn's output; or NULL */
 	struct event		*timer;
 	struct listen_peer	*peer;
 	struct frame_reader	 reader;
@@ -206,6 +209,7 @@ struct client {
 	unsigned int		 nsending;	/* sends in the batch */
 	struct typing_state	*typing;	/* owned; NULL until it types */
 	TAILQ_ENTRY(client)	 entry;
+	TAILQ_ENTRY(client)	 flush_entry;	/* with CLIENT_FLUSHQ */
 };
 TAILQ_HEAD(clients, client);
 

@@ -82,6 +82,8 @@ TAILQ_HEAD(onlines, online);
 static struct clients	 client_list = TAILQ_HEAD_INITIALIZER(client_list);
 static struct clients	 client_dead = TAILQ_HEAD_INITIALIZER(client_dead);
 static struct event	*client_reaper;
+static struct clients	 client_flushq = TAILQ_HEAD_INITIALIZER(client_flushq);
+static struct event	*client_flusher;
 static struct event	*client_trimmer;
 static uint64_t		 client_next_id = 1;
 static unsigned int	 client_n;
@@ -91,6 +93,7 @@ static struct onlines	 online_list = TAILQ_HEAD_INITIALIZER(online_list);
 
 static void	 client_process_input(struct client *);
 static void	 client_kill(struct client *);
+static void	 client_flush(struct client *);
 
 /* Order online entries by account id. */
 static int
@@ -396,6 +399,8 @@ client_free(struct client *c)
 	event_free(c->timer);
 	if (c->rate_ev != NULL)
 		event_free(c->rate_ev);
+	if (c->outq != NULL)
+		evbuffer_free(c->outq);
 	bufferevent_free(c->bev);
 	sec_wipe(c, sizeof *c);
 	free(c);
@@ -423,6 +428,10 @@ client_kill(struct client *c)
 	if (c->state == CLIENT_DEAD)
 		return;
 	client_enter_state(c, CLIENT_DEAD);
+	if (c->flags & CLIENT_FLUSHQ) {
+		TAILQ_REMOVE(&client_flushq, c, flush_entry);
+		c->flags &= ~CLIENT_FLUSHQ;
+	}
 	if (c->rate_ev != NULL)
 		evtimer_del(c->rate_ev);
 	bufferevent_disable(c->bev, EV_READ|EV_WRITE);
@@ -459,6 +468,79 @@ client_update_read(struct client *c)
 }
 
 /*
+ * Output.  Frames for a connection go to c->outq, and the connection
+ * onto the flush list; once the loop turn's callbacks are done, the
+ * flusher writes each connection's queued output in one go: straight
+ * through TLS while the socket has room (tls_write_through), the rest
+ * handed to the bufferevent, which waits for the socket as before.  So a
+ * connection that gets 30 frames in a turn costs one TLS record and one
+ * write(2), and no epoll_ctl at all unless its socket is full.  A closing
+ * or paused connection has everything handed over at once, so the
+ * bufferevent's write watermark still says when its output has drained.
+ */
+static void
+client_flush(struct client *c)
+{
+	if (c->flags & CLIENT_FLUSHQ) {
+		TAILQ_REMOVE(&client_flushq, c, flush_entry);
+		c->flags &= ~CLIENT_FLUSHQ;
+	}
+	if (c->outq == NULL || c->state == CLIENT_DEAD)
+		return;
+	if (c->state != CLIENT_HANDSHAKE && c->state != CLIENT_CLOSING &&
+	    (c->flags & CLIENT_PAUSED) == 0 &&
+	    tls_write_through(c->bev, c->outq) != 0) {
+		client_close(c, "TLS write failed");
+		return;
+	}
+	if (evbuffer_get_length(c->outq) != 0 &&
+	    evbuffer_add_buffer(bufferevent_get_output(c->bev),
+	    c->outq) != 0) {
+		client_close(c, "out of memory");
+		return;
+	}
+	evbuffer_free(c->outq);
+	c->outq = NULL;
+}
+
+/* Flusher event: write out every connection given something this turn. */
+static void
+client_flush_all(evutil_socket_t fd, short events, void *arg)
+{
+	struct client	*c;
+
+	while ((c = TAILQ_FIRST(&client_flushq)) != NULL)
+		client_flush(c);
+}
+
+/* Where to put a connection's next frame; queues the connection to write. */
+static struct evbuffer *
+client_out(struct client *c)
+{
+	if (c->outq == NULL && (c->outq = evbuffer_new()) == NULL)
+		FATALX("evbuffer_new");
+	if ((c->flags & CLIENT_FLUSHQ) == 0) {
+		if (TAILQ_EMPTY(&client_flushq))
+			event_active(client_flusher, EV_TIMEOUT, 1);
+		TAILQ_INSERT_TAIL(&client_flushq, c, flush_entry);
+		c->flags |= CLIENT_FLUSHQ;
+	}
+	return (c->outq);
+}
+
+/* Bytes queued for a connection, written or not yet handed over. */
+static size_t
+client_queued(struct client *c)
+{
+	size_t	 len;
+
+	len = evbuffer_get_length(bufferevent_get_output(c->bev));
+	if (c->outq != NULL)
+		len += evbuffer_get_length(c->outq);
+	return (len);
+}
+
+/*
  * Stop reading requests from a connection whose own output is piling up
  * (it pipelines faster than it reads its replies); resume once the output
  * drained to a quarter of the limit.  Backpressure, not a cut-off.
@@ -468,10 +550,11 @@ client_pause_if_full(struct client *c)
 {
 	size_t	 len;
 
-	len = evbuffer_get_length(bufferevent_get_output(c->bev));
+	len = client_queued(c);
 	if (len <= (size_t)server_cfg.output_max / 2)
 		return (0);
 	c->flags |= CLIENT_PAUSED;
+	client_flush(c);	/* all of it to the bufferevent: its watermark */
 	client_update_read(c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, server_cfg.output_max / 4,
 	    0);
@@ -511,6 +594,7 @@ client_close_after_flush(struct client *c, const char *reason)
 	    client_addr(c), reason);
 	client_enter_state(c, CLIENT_CLOSING);
 	client_update_read(c);
+	client_flush(c);	/* all of it to the bufferevent: its watermark */
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
 		client_kill(c);
 		return;
@@ -524,7 +608,7 @@ client_check_output(struct client *c)
 {
 	size_t	 len;
 
-	len = evbuffer_get_length(bufferevent_get_output(c->bev));
+	len = client_queued(c);
 	if (len <= (size_t)server_cfg.output_max)
 		return (0);
 	client_close(c, "output queue over the limit");
@@ -538,8 +622,7 @@ client_send(struct client *c, struct json_object *obj)
 	if (obj == NULL)
 		return;
 	if (c->state != CLIENT_DEAD) {
-		if (frame_write(bufferevent_get_output(c->bev), obj,
-		    CS_WIRE_FRAME_MAX) != 0)
+		if (frame_write(client_out(c), obj, CS_WIRE_FRAME_MAX) != 0)
 			LOG_WARNX("client %llu: frame over the limit dropped",
 			    (unsigned long long)c->id);
 		else
@@ -568,7 +651,7 @@ client_deliver(void *arg, struct bus_frame *f)
 
 	if (c->state != CLIENT_READY)
 		return;
-	out = bufferevent_get_output(c->bev);
+	out = client_out(c);
 	if (evbuffer_get_length(out) == 0 &&
 	    bus_frame_len(f) < CLIENT_WRITE_CHUNK)
 		evbuffer_expand(out, CLIENT_WRITE_CHUNK);
@@ -890,7 +973,9 @@ client_create(struct bufferevent *bev, struct listen_peer *peer)
 
 	if (client_reaper == NULL) {
 		client_reaper = event_new(server_base, -1, 0, client_reap, NULL);
-		if (client_reaper == NULL)
+		client_flusher = event_new(server_base, -1, 0,
+		    client_flush_all, NULL);
+		if (client_reaper == NULL || client_flusher == NULL)
 			FATALX("event_new");
 	}
 
@@ -930,6 +1015,9 @@ client_close_all(void)
 	if (client_reaper != NULL)
 		event_free(client_reaper);
 	client_reaper = NULL;
+	if (client_flusher != NULL)
+		event_free(client_flusher);
+	client_flusher = NULL;
 	if (client_trimmer != NULL)
 		event_free(client_trimmer);
 	client_trimmer = NULL;
