@@ -776,7 +776,6 @@ auth_cmd_password_change(struct client *c, struct rpc_req *req)
 	const char		*pw, *newpw, *why, *user = client_user(c);
 	size_t			 pwlen, newpwlen;
 	int64_t			 retry;
-	int			 rc;
 
 	pw = rpc_get_str(req->params, "password", "");
 	pwlen = auth_param_len(req, "password");
@@ -797,8 +796,7 @@ auth_cmd_password_change(struct client *c, struct rpc_req *req)
 		cmd_error_retry(c, req->id, retry);
 		goto out;
 	}
-	if ((rc = store_account_by_id(server_store, c->account_id,
-	    &p->acct)) != 0) {
+	if (store_account_by_id(server_store, c->account_id, &p->acct) != 0) {
 		auth_pending_free(p);
 		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
 		goto out;
