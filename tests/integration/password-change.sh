@@ -9,7 +9,8 @@
 # agent 2's key file, still sealed with the old password, stays locked
 # until keys_unlock with the old one re-seals it under the new one.  After
 # a reboot both agents open their key files with the new password.  An
-# --unattended agent rewrites its credentials file.  No password is in a
+# --unattended agent rewrites its credentials file.  An account over the
+# login limits is refused (1003).  No password is in a
 # log, a frame dump, the server's database or a profile afterwards.
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
@@ -183,6 +184,15 @@ assert_eq "$(cat "$creds")" "$(printf '# the bot\nuser = robot\npassword = %s\nt
 	"only the password line changed"
 reboot robot --unattended
 wait_status robot '.keys == "unattended"' 10 >/dev/null
+
+# --- a locked account is refused like login ------------------------------------------
+# Ten wrong passwords for bob (as ten failed logins would leave them).
+server_sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
+	INSERT INTO failures (kind, key, ts) SELECT 'password', 'bob', strftime('%s', 'now') FROM n"
+e=$(expect_err 1003 bob password_change "$(change 'bob password' 'bob new password')")
+assert_jq "$e" '.data.retry_after > 0' "1003 with retry_after"
+assert_eq "$(rpc_ok alice1 admin_audit '{"kind":"limited","account":"bob"}' | jq -r '.entries[0].detail')" password_change \
+	"the refusal is audited"
 
 # --- no password anywhere ----------------------------------------------------------
 stop_server
