@@ -20,9 +20,9 @@
 
 /*
  * Account methods.  Those that talk to the server (register,
- * register_confirm, login, password_change) share one path: wait for the link to be ready,
- * send the request (its secrets are wiped once written), then finish with
- * a method-specific step.  The dispatcher has already checked parameter
+ * register_confirm, login, password_change) share one path: wait for the
+ * link to be ready, send the request (its secrets are wiped once written),
+ * then finish with a method-specific step.  The dispatcher has already checked parameter
  * types and wipes the API request's secrets after the handler returns.
  */
 

@@ -177,7 +177,7 @@ ccrypto_secret_str(const char *s, size_t len)
 	return (p);
 }
 
-/* Wipe and free a ccrypto_secret_str copy (sodium_free wipes it); NULL is fine. */
+/* Free a ccrypto_secret_str copy (sodium_free wipes it); NULL is fine. */
 void
 ccrypto_secret_str_free(char *p)
 {

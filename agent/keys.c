@@ -62,7 +62,7 @@ static struct {
 	char			*user;		/* folded; of the session */
 	char			*pw;		/* held until the key file opens */
 	size_t			 pwlen;
-	char			*reseal_pw;	/* sodium_malloc'd: see below */
+	char			*reseal_pw;	/* sodium_malloc'd: see above */
 	int			 create;	/* register: make a new identity */
 	int			 plaintext;	/* the file is the opt-out kind */
 	struct json_object	*fetched;	/* users fetched this session */
@@ -1642,6 +1642,7 @@ api_keys_reset(struct api_pending *p, struct json_object *params)
 		    NULL);
 		return;
 	}
+	keys_reseal_forget();
 	keys_publish();
 	none = json_object_new_object();
 	keys_fingerprint_do(p, none, 0);
