@@ -167,6 +167,7 @@ void	 api_status(struct api_pending *, struct json_object *);
 void	 api_register(struct api_pending *, struct json_object *);
 void	 api_register_confirm(struct api_pending *, struct json_object *);
 void	 api_login(struct api_pending *, struct json_object *);
+void	 api_password_change(struct api_pending *, struct json_object *);
 void	 api_logout(struct api_pending *, struct json_object *);
 
 /* api-chat.c */
@@ -216,6 +217,7 @@ void	 link_cancel(int64_t id);
 void	 link_when_ready(void (*)(void *, int), void *arg);
 void	 link_session_begin(const char *user, const char *token, int admin);
 void	 link_session_end(int code, const char *why);
+void	 link_session_token(const char *token);
 void	 link_resync(void);
 
 /* link-tls.c */
@@ -345,6 +347,8 @@ void	 relogin_init(void);
 void	 relogin_free(void);
 void	 relogin_link_ready(void);
 int	 relogin_password(char *buf, size_t len);
+int	 relogin_password_storable(const char *pw);
+int	 relogin_set_password(const char *pw);
 
 /* keys.c */
 enum keys_state {
@@ -368,6 +372,10 @@ void	 keys_session_begin(const char *user);
 void	 keys_session_end(void);
 enum keys_state keys_get_state(void);
 const char *keys_state_name(void);
+const char *keys_state_detail(void);
+const char *keys_locked_why(void);
+int	 keys_password_changed(const char *old, size_t oldlen,
+	    const char *new, size_t newlen);
 int	 keys_fetch(struct json_object *users, void (*)(void *, int),
 	     void *arg);
 int	 keys_was_fetched(const char *folded);

@@ -16,19 +16,20 @@
 #include "xmalloc.h"
 
 #include "agent.h"
+#include "crypto.h"
 
 /*
  * Account methods.  Those that talk to the server (register,
- * register_confirm, login) share one path: wait for the link to be ready,
- * send the request (its secrets are wiped once written), then finish with
- * a method-specific step.  The dispatcher has already checked parameter
+ * register_confirm, login, password_change) share one path: wait for the
+ * link to be ready, send the request (its secrets are wiped once written),
+ * then finish with a method-specific step.  The dispatcher has already checked parameter
  * types and wipes the API request's secrets after the handler returns.
  */
 
 /* What hello advertises. */
 static const char *api_capabilities[] = {
 	"register", "login", "logout", "send", "history", "who", "subscribe",
-	"events", "status", "rooms", "admin", "e2e", "away",
+	"events", "status", "rooms", "admin", "e2e", "away", "password_change",
 };
 
 /* An account request on its way to the server. */
@@ -38,6 +39,8 @@ struct account_op {
 	struct json_object	*params;	/* wire params, owned */
 	void			(*done)(struct account_op *,
 				    struct json_object *);
+	char			*old_pw;	/* password_change: locked */
+	char			*new_pw;	/* memory, wiped when freed */
 };
 
 /* A JSON string, or null for NULL. */
@@ -84,6 +87,8 @@ account_op_free(struct account_op *op)
 		agent_wipe_json(op->params);
 		json_object_put(op->params);
 	}
+	ccrypto_secret_str_free(op->old_pw);
+	ccrypto_secret_str_free(op->new_pw);
 	free(op);
 }
 
@@ -128,9 +133,9 @@ account_ready_cb(void *arg, int code)
 	}
 }
 
-/* Start an account request: params (taken over) go to the server. */
-static void
-account_start(struct api_pending *p, const char *method,
+/* A new account request: params (taken over) are for the server. */
+static struct account_op *
+account_op_new(struct api_pending *p, const char *method,
     struct json_object *params,
     void (*done)(struct account_op *, struct json_object *))
 {
@@ -141,7 +146,17 @@ account_start(struct api_pending *p, const char *method,
 	op->method = method;
 	op->params = params;
 	op->done = done;
-	link_when_ready(account_ready_cb, op);
+	return (op);
+}
+
+/* Start an account request: params (taken over) go to the server. */
+static void
+account_start(struct api_pending *p, const char *method,
+    struct json_object *params,
+    void (*done)(struct account_op *, struct json_object *))
+{
+	link_when_ready(account_ready_cb, account_op_new(p, method, params,
+	    done));
 }
 
 /* Add member name = value (a copy) to obj. */
@@ -205,6 +220,8 @@ api_status(struct api_pending *p, struct json_object *params)
 	    account_str_or_null(link_last_error()));
 	json_object_object_add(r, "keys",
 	    json_object_new_string(keys_state_name()));
+	json_object_object_add(r, "keys_detail",
+	    account_str_or_null(keys_state_detail()));
 	json_object_object_add(r, "unattended",
 	    json_object_new_boolean(agent_conf.unattended));
 	away = link_logged_in() ? away_get() : NULL;
@@ -390,4 +407,84 @@ api_logout(struct api_pending *p, struct json_object *params)
 		link_session_end(CS_ERR_AUTH_REQUIRED, "logged out");
 		api_reply(p, json_object_new_object());
 	}
+}
+
+/*
+ * password_change answered: keep the new session token (the others are
+ * revoked), re-seal the key file under the new password and, for an
+ * --unattended agent, put it in the credentials file.
+ */
+static void
+account_password_done(struct account_op *op, struct json_object *result)
+{
+	struct json_object	*r;
+	const char		*token;
+	int			 resealed;
+
+	token = account_get_str(result, "token", NULL);
+	if (token == NULL) {
+		api_error(op->p, CS_ERR_INTERNAL, "the server's answer has no "
+		    "token", NULL);
+		return;
+	}
+	link_session_token(token);
+	resealed = keys_password_changed(op->old_pw, strlen(op->old_pw),
+	    op->new_pw, strlen(op->new_pw));
+	log_info("%s: password changed; key file %s", __func__,
+	    resealed ? "re-sealed" : "not re-sealed");
+	r = json_object_new_object();
+	json_object_object_add(r, "keys_resealed",
+	    json_object_new_boolean(resealed));
+	if (agent_conf.unattended)
+		json_object_object_add(r, "credentials_updated",
+		    json_object_new_boolean(relogin_set_password(op->new_pw) ==
+		    0));
+	api_reply(op->p, r);
+}
+
+/*
+ * password_change {password, new_password}: the new password is checked
+ * here first; the server checks the current one.  Both are held (in
+ * locked memory) until the answer, for the key file.
+ */
+void
+api_password_change(struct api_pending *p, struct json_object *params)
+{
+	struct account_op	*op;
+	struct json_object	*w, *v;
+	const char		*pw = rpc_get_str(params, "password", "");
+	const char		*npw = rpc_get_str(params, "new_password", "");
+	const char		*why;
+	size_t			 nlen = strlen(npw);
+
+	if (json_object_object_get_ex(params, "new_password", &v))
+		nlen = (size_t)json_object_get_string_len(v);
+	if ((why = name_password_check(npw, nlen)) != NULL) {
+		api_errorf(p, CS_ERR_BAD_PASSWORD, "new_password: %s", why);
+		return;
+	}
+	if (agent_conf.unattended && !relogin_password_storable(npw)) {
+		api_error(p, CS_ERR_BAD_PASSWORD, "new_password can't be "
+		    "written to this --unattended agent's credentials file "
+		    "(it must not start with a blank)", NULL);
+		return;
+	}
+	if (*pw == '\0') {
+		api_error(p, CS_ERR_PARAMS, "password: the current password "
+		    "is needed", NULL);
+		return;
+	}
+	w = json_object_new_object();
+	account_add_str(w, "password", pw);
+	account_add_str(w, "new_password", npw);
+	op = account_op_new(p, "password_change", w, account_password_done);
+	op->old_pw = ccrypto_secret_str(pw, strlen(pw));
+	op->new_pw = ccrypto_secret_str(npw, nlen);
+	if (op->old_pw == NULL || op->new_pw == NULL) {
+		api_error(p, CS_ERR_INTERNAL, "out of locked memory for the "
+		    "passwords", NULL);
+		account_op_free(op);
+		return;
+	}
+	link_when_ready(account_ready_cb, op);
 }

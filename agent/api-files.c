@@ -106,8 +106,7 @@ api_file_send(struct api_pending *p, struct json_object *params)
 	case KEYS_READY:
 		break;
 	case KEYS_LOCKED:
-		api_error(p, CS_ERR_KEYS_LOCKED, "keys locked: call "
-		    "keys_unlock with the account password", NULL);
+		api_error(p, CS_ERR_KEYS_LOCKED, keys_locked_why(), NULL);
 		return;
 	default:
 		api_error(p, CS_ERR_KEYS_MISSING, "no keys on this agent: "

@@ -63,6 +63,11 @@ static const struct rpc_param api_p_login[] = {
 	API_STR("code", RPC_REQUIRED, 0, 64),
 	{ NULL }
 };
+static const struct rpc_param api_p_password_change[] = {
+	API_STR("password", RPC_REQUIRED, 0, 65536),
+	API_STR("new_password", RPC_REQUIRED, 0, 65536),
+	{ NULL }
+};
 static const struct rpc_param api_p_send[] = {
 	API_STR("to", RPC_REQUIRED, 1, 1024),
 	API_STR("text", RPC_REQUIRED, 1, CS_API_FRAME_MAX),
@@ -214,6 +219,8 @@ static const struct api_method api_methods[] = {
 	    api_register_confirm },
 	{ "login", API_SECRET, api_p_login, api_login },
 	{ "logout", 0, api_p_none, api_logout },
+	{ "password_change", API_LOGIN|API_SECRET, api_p_password_change,
+	    api_password_change },
 	{ "send", API_LOGIN, api_p_send, api_send },
 	{ "history", API_LOGIN, api_p_history, api_history },
 	{ "who", API_LOGIN, api_p_none, api_who },

@@ -160,6 +160,31 @@ ccrypto_free_secret(void *p, size_t len)
 	free(p);
 }
 
+/*
+ * A copy of the len bytes of s, NUL-terminated, in guarded, locked memory
+ * (sodium_malloc) for a password held a while; NULL if out of such memory.
+ * Free with ccrypto_secret_str_free.
+ */
+char *
+ccrypto_secret_str(const char *s, size_t len)
+{
+	char	*p;
+
+	if ((p = sodium_malloc(len + 1)) == NULL)
+		return (NULL);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return (p);
+}
+
+/* Free a ccrypto_secret_str copy (sodium_free wipes it); NULL is fine. */
+void
+ccrypto_secret_str_free(char *p)
+{
+	if (p != NULL)
+		sodium_free(p);
+}
+
 /* 1 if s is 1..max bytes of printable ASCII without spaces. */
 static int
 ccrypto_name_ok(const char *s, size_t max)

@@ -197,5 +197,8 @@ void		 ccrypto_digest_free(struct ccrypto_digest *);
 
 /* Wipe len bytes of p and free it (plaintexts, export blobs); NULL is fine. */
 void		 ccrypto_free_secret(void *p, size_t len);
+/* A password held a while: in sodium_malloc memory, wiped when freed. */
+char		*ccrypto_secret_str(const char *s, size_t len);
+void		 ccrypto_secret_str_free(char *);
 
 #endif

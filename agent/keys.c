@@ -37,6 +37,13 @@
  * credentials file's password for an --unattended agent, or by
  * keys_unlock after a restart that resumed a session without a password.
  *
+ * A password change re-seals the key file under the new password.  An
+ * agent of the same account elsewhere is cut off by it; when it logs in
+ * with the new password its key file is still sealed with the old one, so
+ * the password of that login is held (reseal_pw, in sodium_malloc memory)
+ * until keys_unlock opens the file with the earlier password and re-seals
+ * it under the held one, or the session ends.
+ *
  * Pins live in the local store's kv table as "pin:<folded user>", one JSON
  * object each: the current bundle (base64 of ccrypto_pub_encode), its
  * since_id, first_seen, verified, changed, and the retired bundles with
@@ -55,6 +62,7 @@ static struct {
 	char			*user;		/* folded; of the session */
 	char			*pw;		/* held until the key file opens */
 	size_t			 pwlen;
+	char			*reseal_pw;	/* sodium_malloc'd: see above */
 	int			 create;	/* register: make a new identity */
 	int			 plaintext;	/* the file is the opt-out kind */
 	struct json_object	*fetched;	/* users fetched this session */
@@ -96,6 +104,24 @@ keys_pw_forget(void)
 	keys.create = 0;
 }
 
+/* Wipe the password a key file sealed with an earlier one waits for. */
+static void
+keys_reseal_forget(void)
+{
+	ccrypto_secret_str_free(keys.reseal_pw);
+	keys.reseal_pw = NULL;
+}
+
+/* Hold pw (copied to locked memory) to re-seal the key file under. */
+static void
+keys_reseal_hold(const char *pw, size_t pwlen)
+{
+	keys_reseal_forget();
+	if ((keys.reseal_pw = ccrypto_secret_str(pw, pwlen)) == NULL)
+		log_warnx("%s: no locked memory for the password: the key "
+		    "file will not be re-sealed", __func__);
+}
+
 /* Forget the identity (wiped by crypto.c). */
 static void
 keys_drop(void)
@@ -110,6 +136,7 @@ void
 keys_free(void)
 {
 	keys_pw_forget();
+	keys_reseal_forget();
 	keys_drop();
 	ccrypto_pub_free(keys.lookup);
 	json_object_put(keys.fetched);
@@ -344,6 +371,7 @@ keys_session_begin(const char *user)
 {
 	char	 folded[NAME_USER_MAX + 1];
 	char	*upw = NULL;
+	int	 rc = 0;
 
 	name_fold(user, folded, sizeof folded);
 	if (keys.user == NULL || strcmp(keys.user, folded) != 0) {
@@ -362,7 +390,18 @@ keys_session_begin(const char *user)
 	if (keys.create && keys.pw != NULL)
 		keys_create(keys.pw, keys.pwlen);
 	else if (keys.state != KEYS_READY)
-		keys_load(keys.pw, keys.pwlen);
+		rc = keys_load(keys.pw, keys.pwlen);
+	/*
+	 * The server took this password but the key file does not open with
+	 * it: the password was changed on another agent.  Keep it for the
+	 * re-seal once keys_unlock gives the earlier one.
+	 */
+	if (rc == CCRYPTO_ERR_PASSWORD && keys.pw != NULL) {
+		keys_reseal_hold(keys.pw, keys.pwlen);
+		log_warnx("%s: the key file is sealed with an earlier "
+		    "password: keys_unlock with that one re-seals it",
+		    __func__);
+	}
 	/* Keep the password only if it may still make the identity. */
 	if (keys.state == KEYS_READY || keys.state == KEYS_LOCKED)
 		keys_pw_forget();
@@ -373,6 +412,7 @@ void
 keys_session_end(void)
 {
 	keys_pw_forget();
+	keys_reseal_forget();
 	keys_drop();
 	keys_session_forget();
 }
@@ -392,6 +432,67 @@ keys_get_state(void)
 	if (keys.state == KEYS_NONE && (u = link_user()) != NULL)
 		keys_session_begin(u);
 	return (keys.state);
+}
+
+/*
+ * Why the keys are locked, as the sentence of a 1040 error: the key file
+ * may be sealed with the account password or with an earlier one.
+ */
+const char *
+keys_locked_why(void)
+{
+	if (keys.reseal_pw != NULL)
+		return ("keys locked: the key file is sealed with an earlier "
+		    "password of this account (changed on another agent): "
+		    "call keys_unlock with that password to re-seal it under "
+		    "the current one");
+	return ("keys locked: call keys_unlock with the account password");
+}
+
+/* A note on the keys' state for status, or NULL. */
+const char *
+keys_state_detail(void)
+{
+	if (keys_get_state() == KEYS_LOCKED && keys.reseal_pw != NULL)
+		return ("the key file is sealed with an earlier password of "
+		    "this account: keys_unlock with that password re-seals it "
+		    "under the current one");
+	return (NULL);
+}
+
+/*
+ * The account password changed from old to new (the server said yes):
+ * re-seal the key file under new, opening it with old first if it was
+ * locked.  A file sealed with a password older than old waits for
+ * keys_unlock, to be re-sealed under new.  Returns 1 if the file was
+ * re-sealed.
+ */
+int
+keys_password_changed(const char *old, size_t oldlen, const char *new,
+    size_t newlen)
+{
+	enum keys_state	 st = keys_get_state();
+	int		 rc, opened = 0;
+
+	if (st == KEYS_LOCKED && keys.reseal_pw == NULL) {
+		if ((rc = keys_load(old, oldlen)) == 0)
+			opened = 1;
+		else if (rc != CCRYPTO_ERR_PASSWORD)
+			return (0);
+	}
+	if (keys.state == KEYS_LOCKED) {
+		keys_reseal_hold(new, newlen);
+		return (0);
+	}
+	if (keys.state != KEYS_READY || keys.plaintext ||
+	    keys_save(new, newlen) != 0)
+		return (0);
+	log_info("%s: key file re-sealed under the new password", __func__);
+	if (opened) {
+		keys_self_check();
+		msg_keys_ready();
+	}
+	return (1);
 }
 
 const char *
@@ -910,8 +1011,8 @@ keys_seal(const char *to, const char *cid, int ptype, const char *text,
 	int			 rc, ret = 0;
 
 	if (keys_get_state() != KEYS_READY) {
-		snprintf(msg, msglen, keys.state == KEYS_LOCKED ?
-		    "keys locked: call keys_unlock with the account password" :
+		snprintf(msg, msglen, "%s", keys.state == KEYS_LOCKED ?
+		    keys_locked_why() :
 		    "no keys on this agent: import them (keys_import) or "
 		    "make new ones (keys_reset)");
 		return (keys.state == KEYS_LOCKED ? CS_ERR_KEYS_LOCKED :
@@ -1188,8 +1289,7 @@ keys_need_ready(struct api_pending *p)
 	case KEYS_READY:
 		return (0);
 	case KEYS_LOCKED:
-		api_error(p, CS_ERR_KEYS_LOCKED, "keys locked: call "
-		    "keys_unlock with the account password", NULL);
+		api_error(p, CS_ERR_KEYS_LOCKED, keys_locked_why(), NULL);
 		return (-1);
 	default:
 		api_error(p, CS_ERR_KEYS_MISSING, "no keys on this agent",
@@ -1465,20 +1565,31 @@ api_keys_list(struct api_pending *p, struct json_object *params)
 	api_reply(p, r);
 }
 
-/* keys_unlock {password}: open the key file after a restart. */
+/*
+ * keys_unlock {password}: open the key file after a restart, or (sealed
+ * with an earlier password) with that password, then re-seal it under the
+ * password of the login.  Replies {keys_resealed}.
+ */
 void
 api_keys_unlock(struct api_pending *p, struct json_object *params)
 {
-	const char	*pw = rpc_get_str(params, "password", "");
-	int		 rc;
+	const char		*pw = rpc_get_str(params, "password", "");
+	struct json_object	*r;
+	int			 rc, resealed = 0;
 
 	if (keys_get_state() == KEYS_READY) {
-		api_reply(p, json_object_new_object());
+		r = json_object_new_object();
+		json_object_object_add(r, "keys_resealed",
+		    json_object_new_boolean(0));
+		api_reply(p, r);
 		return;
 	}
 	rc = keys_load(pw, strlen(pw));
 	if (rc == CCRYPTO_ERR_PASSWORD) {
-		api_error(p, CS_ERR_AUTH_FAILED, "wrong password", NULL);
+		api_error(p, CS_ERR_AUTH_FAILED, keys.reseal_pw != NULL ?
+		    "wrong password: the key file is sealed with an earlier "
+		    "password of this account (the one before the last "
+		    "change); give that one" : "wrong password", NULL);
 		return;
 	}
 	if (rc != 0) {
@@ -1486,8 +1597,18 @@ api_keys_unlock(struct api_pending *p, struct json_object *params)
 		    NULL);
 		return;
 	}
+	if (keys.reseal_pw != NULL && !keys.plaintext) {
+		resealed = keys_save(keys.reseal_pw,
+		    strlen(keys.reseal_pw)) == 0;
+		log_info("%s: key file %s under the current password",
+		    __func__, resealed ? "re-sealed" : "NOT re-sealed");
+	}
+	keys_reseal_forget();
 	log_info("%s: keys unlocked", __func__);
-	api_reply(p, json_object_new_object());
+	r = json_object_new_object();
+	json_object_object_add(r, "keys_resealed",
+	    json_object_new_boolean(resealed));
+	api_reply(p, r);
 	keys_self_check();
 	msg_keys_ready();
 }
@@ -1521,6 +1642,7 @@ api_keys_reset(struct api_pending *p, struct json_object *params)
 		    NULL);
 		return;
 	}
+	keys_reseal_forget();
 	keys_publish();
 	none = json_object_new_object();
 	keys_fingerprint_do(p, none, 0);
@@ -1631,6 +1753,7 @@ keys_import_cb(void *arg, int code, const char *message,
 	}
 	keys.state = KEYS_READY;
 	keys.plaintext = 0;
+	keys_reseal_forget();
 	keys_session_save();
 	log_info("%s: keys imported", __func__);
 	api_reply(ki->p, json_object_new_object());

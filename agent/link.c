@@ -653,6 +653,22 @@ link_session_begin(const char *user, const char *token, int admin)
 }
 
 /*
+ * The server replaced this session's token (a password change revoked
+ * every other): keep the new one, in memory and in the profile, so a
+ * restart resumes with it.
+ */
+void
+link_session_token(const char *token)
+{
+	if (lnk.token == NULL)
+		return;
+	sec_wipe(lnk.token, strlen(lnk.token));
+	free(lnk.token);
+	lnk.token = xstrdup(token);
+	lstore_kv_set("token", token);
+}
+
+/*
  * The session is over (logout, or the server refused the token): forget
  * the token and fail queued sends with code.
  */

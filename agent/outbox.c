@@ -323,8 +323,7 @@ outbox_seal_start(struct outbox_msg *m)
 	case KEYS_READY:
 		break;
 	case KEYS_LOCKED:
-		outbox_fail(m, CS_ERR_KEYS_LOCKED, "keys locked: call "
-		    "keys_unlock with the account password");
+		outbox_fail(m, CS_ERR_KEYS_LOCKED, keys_locked_why());
 		return;
 	default:
 		outbox_fail(m, CS_ERR_KEYS_MISSING, "no keys on this agent: "
@@ -426,8 +425,7 @@ outbox_submit(struct api_pending *p, const char *to, const char *text,
 		return;
 	}
 	if (keys_get_state() == KEYS_LOCKED) {
-		api_error(p, CS_ERR_KEYS_LOCKED, "keys locked: call "
-		    "keys_unlock with the account password", NULL);
+		api_error(p, CS_ERR_KEYS_LOCKED, keys_locked_why(), NULL);
 		return;
 	}
 	m = outbox_new(to, KEYS_PT_TEXT, text, cid);

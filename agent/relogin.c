@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "base32.h"
+#include "fsutil.h"
 #include "log.h"
 #include "proto.h"
 #include "sec.h"
@@ -370,4 +371,114 @@ relogin_password(char *buf, size_t len)
 	r = snprintf(buf, len, "%s", c.password);
 	relogin_creds_wipe(&c);
 	return (r > 0 && (size_t)r < len ? 0 : -1);
+}
+
+/*
+ * Whether pw can be the value of the credentials file's password line as
+ * relogin_load() reads it back: one line, no leading blank, no CR.
+ */
+int
+relogin_password_storable(const char *pw)
+{
+	size_t	 len = strlen(pw);
+
+	if (len == 0 || len >= sizeof ((struct relogin_creds *)NULL)->password)
+		return (0);
+	if (pw[0] == ' ' || pw[0] == '\t' || strpbrk(pw, "\r\n") != NULL)
+		return (0);
+	return (1);
+}
+
+/* Whether line (NUL-terminated, no newline) is a "password = ..." line. */
+static int
+relogin_is_password_line(const char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (strncmp(line, "password", 8) != 0)
+		return (0);
+	line += 8;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return (*line == '=');
+}
+
+/*
+ * The password changed: put pw in the credentials file's password line(s),
+ * keeping every other line and the file's mode, and replace the file
+ * atomically.  0, or -1 with the reason logged.
+ */
+int
+relogin_set_password(const char *pw)
+{
+	struct stat	 st;
+	char		 buf[RELOGIN_FILE_MAX + 1], *out = NULL, *line, *next;
+	size_t		 len = 0, outlen = 0, cap = 0, pwlen = strlen(pw), n;
+	ssize_t		 r;
+	int		 fd, rc = -1, replaced = 0;
+
+	if (rl.path == NULL || !relogin_password_storable(pw))
+		return (-1);
+	if ((fd = open(rl.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		log_warn("%s: %s", __func__, rl.path);
+		return (-1);
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+		log_warnx("%s: %s: not a private regular file of ours",
+		    __func__, rl.path);
+		goto out;
+	}
+	while (len < sizeof buf - 1 &&
+	    (r = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)r;
+	if (len >= sizeof buf - 1)
+		goto toobig;
+	buf[len] = '\0';
+
+	/* Each line is copied or replaced; the result must still load. */
+	cap = RELOGIN_FILE_MAX + 1;
+	out = xmalloc(cap);
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (relogin_is_password_line(line)) {
+			n = sizeof "password = " - 1 + pwlen + 1;
+			if (outlen + n > cap)
+				goto toobig;
+			memcpy(out + outlen, "password = ", 11);
+			memcpy(out + outlen + 11, pw, pwlen);
+			out[outlen + n - 1] = '\n';
+			replaced = 1;
+		} else {
+			n = strlen(line) + (next != NULL);
+			if (outlen + n > cap)
+				goto toobig;
+			memcpy(out + outlen, line, n - (next != NULL));
+			if (next != NULL)
+				out[outlen + n - 1] = '\n';
+		}
+		outlen += n;
+	}
+	if (!replaced || outlen > RELOGIN_FILE_MAX)
+		goto toobig;
+	if (fs_write_atomic_mode(rl.path, out, outlen, st.st_mode & 0777) !=
+	    0) {
+		log_warn("%s: %s", __func__, rl.path);
+		goto out;
+	}
+	log_info("%s: %s: password updated", __func__, rl.path);
+	rc = 0;
+	goto out;
+toobig:
+	log_warnx("%s: %s: cannot rewrite its password line", __func__,
+	    rl.path);
+out:
+	close(fd);
+	sec_wipe(buf, sizeof buf);
+	if (out != NULL) {
+		sec_wipe(out, cap);
+		free(out);
+	}
+	return (rc);
 }

@@ -138,6 +138,14 @@ fs_write_all(int fd, const void *buf, size_t len)
 int
 fs_write_atomic(const char *path, const void *data, size_t len)
 {
+	return (fs_write_atomic_mode(path, data, len, 0600));
+}
+
+/* fs_write_atomic, the new file getting mode (which no umask narrows). */
+int
+fs_write_atomic_mode(const char *path, const void *data, size_t len,
+    mode_t mode)
+{
 	char	*tmp = NULL, *dir = NULL, *slash;
 	int	 fd = -1, dfd, ret = -1, saved_errno;
 
@@ -154,7 +162,7 @@ fs_write_atomic(const char *path, const void *data, size_t len)
 		tmp = NULL;
 		goto out;
 	}
-	if (fchmod(fd, 0600) == -1 || fs_write_all(fd, data, len) == -1 ||
+	if (fchmod(fd, mode) == -1 || fs_write_all(fd, data, len) == -1 ||
 	    fsync(fd) == -1)
 		goto out;
 	if (close(fd) == -1) {

@@ -15,6 +15,9 @@ int	 fs_mkdir_private(const char *path, mode_t mode);
 
 /* Write data to path atomically (temp file + fsync + rename), mode 0600. */
 int	 fs_write_atomic(const char *path, const void *data, size_t len);
+/* The same with the given mode (a 0400 file stays 0400). */
+int	 fs_write_atomic_mode(const char *path, const void *data, size_t len,
+	    mode_t mode);
 
 /*
  * Read a whole small file (at most max bytes) into a malloc'd NUL-terminated

@@ -58,6 +58,7 @@
 #define CS_ERR_TIMEOUT		1016	/* server did not answer in time */
 #define CS_ERR_BAD_CODE_FORMAT	1017	/* code is not 6 digits */
 #define CS_ERR_DISABLED		1018	/* account disabled (same reply as 1002 on login) */
+#define CS_ERR_WRONG_PASSWORD	1019	/* password_change: current password wrong */
 
 /* Rooms and administration (doc/protocol.md, "Rooms"). */
 #define CS_ERR_FORBIDDEN	1020	/* a right is missing (message says which) */

@@ -38,6 +38,8 @@ static const struct audit_kind audit_kinds[] = {
 	{ "resume",		0 },
 	{ "resume-failed",	0 },
 	{ "logout",		0 },
+	{ "password-change",	1 },	/* detail: other connections closed */
+	{ "password-change-failed", 0 },
 	{ "keys-publish",	0 },	/* end-to-end: public keys replaced */
 	{ "room-create",	1 },	/* room moderation: detail names */
 	{ "room-join",		1 },	/* the room and the user acted on */

@@ -233,7 +233,8 @@ const char *client_away(int64_t account);
 int64_t	 client_set_away(struct client *, const char *text);
 int	 client_online(int64_t account);
 unsigned int client_count_account(int64_t account);
-unsigned int client_close_account(int64_t account, const char *reason);
+unsigned int client_close_account(int64_t account,
+	    const struct client *except, const char *reason);
 unsigned int client_count(void);
 void	 client_close_all(void);
 void	 client_heap_setup(void);
@@ -242,6 +243,7 @@ void	 client_heap_setup(void);
 #define CMD_NOHELLO	0x1	/* allowed before hello */
 #define CMD_PRELOGIN	0x2	/* allowed before login */
 #define CMD_ANON	0x4	/* only before login */
+#define CMD_SECRET	0x8	/* logged in, but its params hold passwords */
 
 struct cmd_entry {
 	const char		*name;
@@ -251,6 +253,7 @@ struct cmd_entry {
 };
 
 void	 cmd_dispatch(struct client *, struct json_object *);
+int	 cmd_is_secret(struct json_object *);
 void	 cmd_reply(struct client *, struct json_object *id,
 	    struct json_object *result);
 void	 cmd_error(struct client *, struct json_object *id, int code,
@@ -268,6 +271,7 @@ void	 auth_cmd_register_confirm(struct client *, struct rpc_req *);
 void	 auth_cmd_login(struct client *, struct rpc_req *);
 void	 auth_cmd_resume(struct client *, struct rpc_req *);
 void	 auth_cmd_logout(struct client *, struct rpc_req *);
+void	 auth_cmd_password_change(struct client *, struct rpc_req *);
 void	 auth_touch(const uint8_t *token_hash);
 size_t	 auth_touch_pending(void);
 int	 auth_touch_flush(struct store *);

@@ -153,7 +153,7 @@ admin_set_disabled(struct client *c, struct rpc_req *req, int on)
 		goto out;
 	}
 	if (on)
-		client_close_account(a.id, "account disabled");
+		client_close_account(a.id, NULL, "account disabled");
 	snprintf(detail, sizeof detail, "%s %s", on ? "disabled" : "enabled",
 	    a.name);
 	audit_log(on ? "admin-disable" : "admin-enable", client_user(c),
@@ -200,7 +200,8 @@ admin_cmd_revoke_sessions(struct client *c, struct rpc_req *req)
 	/* Reply first: the caller's own connection may be among them. */
 	admin_reply(c, req, a.name, "connections",
 	    json_object_new_int(client_count_account(a.id)));
-	closed = client_close_account(a.id, "sessions revoked by an admin");
+	closed = client_close_account(a.id, NULL,
+	    "sessions revoked by an admin");
 	log_info("admin: %s revoked the sessions of %s (%u connections)",
 	    log_safe(client_user(c) != NULL ? client_user(c) : "-"),
 	    log_safe(a.name), closed);

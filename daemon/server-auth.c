@@ -17,7 +17,8 @@
 #include "xmalloc.h"
 
 /*
- * register / register_confirm / login / resume / logout.  Password hashing
+ * register / register_confirm / login / resume / logout / password_change.
+ * Password hashing
  * runs on the hash pool: the handler copies what the second half needs into
  * an auth_pending hung on the connection, marks the connection busy (its
  * later requests wait) and the pool's callback finishes the job.  If the
@@ -52,6 +53,8 @@ struct auth_pending {
 	struct store_account	 acct;
 	int			 found;
 	int			 refused;	/* stored hash over policy */
+	char			*newpw;		/* password_change: owned */
+	size_t			 newpwlen;
 };
 
 static char	*auth_dummy_hash;
@@ -159,6 +162,10 @@ auth_pending_free(struct auth_pending *p)
 		return;
 	json_object_put(p->id);
 	store_account_clear(&p->acct);
+	if (p->newpw != NULL) {
+		sec_wipe(p->newpw, p->newpwlen);
+		free(p->newpw);
+	}
 	sec_wipe(p, sizeof *p);
 	free(p);
 }
@@ -662,4 +669,166 @@ auth_cmd_logout(struct client *c, struct rpc_req *req)
 	audit_log("logout", client_user(c), client_addr(c), NULL);
 	client_logout(c);
 	cmd_reply(c, req->id, json_object_new_object());
+}
+
+/*
+ * password_change, last step: the new hash is made.  In one transaction
+ * store it, revoke every session of the account and open a new one for
+ * this connection; then close the account's other connections the way
+ * admin_revoke_sessions does, and hand out the new token.
+ */
+static void
+auth_pwchange_hashed(void *arg, int ok, const char *newhash)
+{
+	struct client		*c = arg;
+	struct auth_pending	*p = c->pending;
+	struct json_object	*result;
+	uint8_t			 hash[SEC_TOKEN_HASH_LEN];
+	char			 hex[AUTH_TOKEN_HEX + 1], detail[64];
+	unsigned int		 closed;
+
+	c->job = NULL;
+	c->pending = NULL;
+	if (!ok) {
+		audit_log("password-change-failed", p->acct.name,
+		    client_addr(c), "hashing failed");
+		cmd_error(c, p->id, CS_ERR_INTERNAL, "password hashing failed",
+		    NULL);
+		goto out;
+	}
+	if (store_begin(server_store) != 0 ||
+	    store_account_pwhash(server_store, p->acct.id, newhash) != 0 ||
+	    store_session_delete_account(server_store, p->acct.id) != 0 ||
+	    auth_session_new(p->acct.id, hex, hash) != 0 ||
+	    store_commit(server_store) != 0) {
+		store_rollback(server_store);
+		audit_log("password-change-failed", p->acct.name,
+		    client_addr(c), "storage failure");
+		cmd_error(c, p->id, CS_ERR_INTERNAL, NULL, NULL);
+		goto out;
+	}
+	memcpy(c->token_hash, hash, sizeof c->token_hash);
+	c->has_token = 1;
+	closed = client_close_account(p->acct.id, c,
+	    "password changed: sessions revoked");
+	snprintf(detail, sizeof detail, "%u other connections closed", closed);
+	audit_log("password-change", p->acct.name, client_addr(c), detail);
+	log_info("auth: %s changed their password (%u other connections "
+	    "closed)", log_safe(p->acct.name), closed);
+
+	result = json_object_new_object();
+	json_object_object_add(result, "token", json_object_new_string(hex));
+	cmd_reply(c, p->id, result);
+
+out:
+	sec_wipe(hex, sizeof hex);
+	sec_wipe(hash, sizeof hash);
+	auth_pending_free(p);
+	client_set_busy(c, 0);
+}
+
+/*
+ * password_change, first step done: the current password is checked.  A
+ * wrong one counts like a wrong password at login; a right one sends the
+ * new password to be hashed (still busy meanwhile).
+ */
+static void
+auth_pwchange_verified(void *arg, int ok, const char *rehash)
+{
+	struct client		*c = arg;
+	struct auth_pending	*p = c->pending;
+
+	c->job = NULL;
+	if (!ok) {
+		c->pending = NULL;
+		limit_fail(LIMIT_PASSWORD, p->key, client_addr(c));
+		audit_log("password-change-failed", p->acct.name,
+		    client_addr(c), "bad password");
+		cmd_error(c, p->id, CS_ERR_WRONG_PASSWORD,
+		    "the current password is wrong", NULL);
+		auth_pending_free(p);
+		client_set_busy(c, 0);
+		return;
+	}
+	c->job = hash_submit(HASH_MAKE, p->newpw, p->newpwlen, NULL,
+	    auth_pwchange_hashed, c);
+	sec_wipe(p->newpw, p->newpwlen);
+	if (c->job == NULL) {
+		c->pending = NULL;
+		audit_log("password-change-failed", p->acct.name,
+		    client_addr(c), "hash pool busy");
+		cmd_error(c, p->id, CS_ERR_BUSY, NULL, NULL);
+		auth_pending_free(p);
+		client_set_busy(c, 0);
+	}
+}
+
+/*
+ * password_change {password, new_password}: the new password must follow
+ * the rules (checked before any hashing), the limits of login apply, and
+ * both hashes run on the pool.  The passwords are wiped from the request
+ * whatever happens.
+ */
+void
+auth_cmd_password_change(struct client *c, struct rpc_req *req)
+{
+	struct auth_pending	*p;
+	const char		*pw, *newpw, *why, *user = client_user(c);
+	size_t			 pwlen, newpwlen;
+	int64_t			 retry;
+
+	pw = rpc_get_str(req->params, "password", "");
+	pwlen = auth_param_len(req, "password");
+	newpw = rpc_get_str(req->params, "new_password", "");
+	newpwlen = auth_param_len(req, "new_password");
+
+	if ((why = name_password_check(newpw, newpwlen)) != NULL) {
+		audit_log("password-change-failed", user, client_addr(c),
+		    "new password breaks the rules");
+		cmd_error(c, req->id, CS_ERR_BAD_PASSWORD, why, NULL);
+		goto out;
+	}
+	p = xcalloc(1, sizeof *p);
+	limit_key(user != NULL ? user : "", p->key, sizeof p->key);
+	if (limit_check_login(p->key, client_addr(c), &retry)) {
+		audit_log("limited", user, client_addr(c), "password_change");
+		auth_pending_free(p);
+		cmd_error_retry(c, req->id, retry);
+		goto out;
+	}
+	if (store_account_by_id(server_store, c->account_id, &p->acct) != 0) {
+		auth_pending_free(p);
+		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
+		goto out;
+	}
+	if (!hash_policy_ok(p->acct.pwhash)) {
+		log_warnx("auth: stored hash of %s is over the policy maximum; "
+		    "refused", log_safe(p->acct.name));
+		audit_log("password-change-failed", p->acct.name,
+		    client_addr(c), "stored hash over the policy maximum");
+		auth_pending_free(p);
+		cmd_error(c, req->id, CS_ERR_INTERNAL, "the stored password "
+		    "hash is refused by the server's policy: ask an admin",
+		    NULL);
+		goto out;
+	}
+	p->newpw = xmalloc(newpwlen + 1);
+	memcpy(p->newpw, newpw, newpwlen);
+	p->newpw[newpwlen] = '\0';
+	p->newpwlen = newpwlen;
+
+	c->job = hash_submit(HASH_VERIFY, pw, pwlen, p->acct.pwhash,
+	    auth_pwchange_verified, c);
+	if (c->job == NULL) {
+		auth_pending_free(p);
+		cmd_error(c, req->id, CS_ERR_BUSY, NULL, NULL);
+		goto out;
+	}
+	p->id = json_object_get(req->id);
+	c->pending = p;
+	client_set_busy(c, 1);
+
+out:
+	auth_wipe_param(req, "password");
+	auth_wipe_param(req, "new_password");
 }

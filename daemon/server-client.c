@@ -253,18 +253,21 @@ client_count_account(int64_t account)
 }
 
 /*
- * Close every logged-in connection of an account (disabled, or its
- * sessions revoked), each once what is queued for it (a last reply) is
- * written.  Returns how many.
+ * Close every logged-in connection of an account (disabled, its sessions
+ * revoked, or its password changed), each once what is queued for it (a
+ * last reply) is written; except (may be NULL) stays open.  Returns how
+ * many.
  */
 unsigned int
-client_close_account(int64_t account, const char *reason)
+client_close_account(int64_t account, const struct client *except,
+    const char *reason)
 {
 	struct client	*c, *c1;
 	unsigned int	 n = 0;
 
 	TAILQ_FOREACH_SAFE(c, &client_list, entry, c1) {
-		if (c->state != CLIENT_READY || c->account_id != account)
+		if (c->state != CLIENT_READY || c->account_id != account ||
+		    c == except)
 			continue;
 		c->has_token = 0;	/* its session is gone: don't touch it */
 		client_close_after_flush(c, reason);
@@ -730,9 +733,10 @@ client_synced(struct client *c)
 }
 
 /*
- * Read one line before login, when it may carry a password or a code: parse
- * it from the buffer in place and wipe those bytes before they are drained.
- * Falls back to frame_read() for partial and oversized lines.
+ * Read one line that may carry a password or a code (any line before
+ * login; after it, a request cmd_is_secret() names): parse it from the
+ * buffer in place and wipe those bytes before they are drained.  Falls
+ * back to frame_read() for partial and oversized lines.
  */
 static enum frame_status
 client_read_secret(struct client *c, struct evbuffer *in,
@@ -761,7 +765,8 @@ client_read_secret(struct client *c, struct evbuffer *in,
 	}
 	st = frame_parse((const char *)line, len, out, c->reader.error,
 	    sizeof c->reader.error);
-	sec_wipe(line, linelen);
+	if (c->state != CLIENT_READY || st != FRAME_OK || cmd_is_secret(*out))
+		sec_wipe(line, linelen);
 	evbuffer_drain(in, linelen + eol_len);
 	return (st);
 }
@@ -843,16 +848,14 @@ client_process_input(struct client *c)
 			return;
 		if (c->state == CLIENT_READY && !client_rate_ready(c))
 			return;
-		if (c->state != CLIENT_READY) {
-			if (c->prelogin_bytes + before >
-			    (size_t)server_cfg.prelogin_bytes) {
-				client_close(c, "pre-login byte budget spent");
-				return;
-			}
-			st = client_read_secret(c, in, &obj);
+		if (c->state != CLIENT_READY && c->prelogin_bytes + before >
+		    (size_t)server_cfg.prelogin_bytes) {
+			client_close(c, "pre-login byte budget spent");
+			return;
+		}
+		st = client_read_secret(c, in, &obj);
+		if (c->state != CLIENT_READY)
 			c->prelogin_bytes += before - evbuffer_get_length(in);
-		} else
-			st = frame_read(&c->reader, in, &obj);
 
 		switch (st) {
 		case FRAME_OK:

@@ -43,6 +43,11 @@ static const struct rpc_param cmd_login_params[] = {
 	{ "code", RPC_STRING, RPC_REQUIRED, 0, 64 },
 	{ NULL }
 };
+static const struct rpc_param cmd_password_change_params[] = {
+	{ "password", RPC_STRING, RPC_REQUIRED, 0, 4 * PASSWORD_MAX },
+	{ "new_password", RPC_STRING, RPC_REQUIRED, 0, 4 * PASSWORD_MAX },
+	{ NULL }
+};
 static const struct rpc_param cmd_resume_params[] = {
 	{ "token", RPC_STRING, RPC_REQUIRED, 0, 256 },
 	{ NULL }
@@ -175,6 +180,8 @@ static const struct cmd_entry cmd_table[] = {
 	{ "resume", CMD_PRELOGIN|CMD_ANON, cmd_resume_params,
 	    auth_cmd_resume },
 	{ "logout", 0, cmd_none_params, auth_cmd_logout },
+	{ "password_change", CMD_SECRET, cmd_password_change_params,
+	    auth_cmd_password_change },
 	{ "send", 0, cmd_send_params, msg_cmd_send },
 	{ "sync", 0, cmd_sync_params, msg_cmd_sync },
 	{ "history", 0, cmd_history_params, msg_cmd_history },
@@ -276,16 +283,35 @@ cmd_bad_request_id(struct json_object *obj)
 }
 
 /*
+ * Whether a logged-in frame is a request whose parameters hold passwords
+ * (its bytes are wiped after parsing and it is never dumped).
+ */
+int
+cmd_is_secret(struct json_object *obj)
+{
+	const struct cmd_entry	*ce;
+	struct json_object	*v;
+
+	if (!json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, "method", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    (ce = cmd_find(json_object_get_string(v))) == NULL)
+		return (0);
+	return ((ce->flags & CMD_SECRET) != 0);
+}
+
+/*
  * --dump-frames (a debugging aid for tests): append a logged-in client's
  * frame as one JSON line.  Frames before login carry passwords and codes
- * and are never written.
+ * and are never written, nor are the logged-in ones that carry passwords.
  */
 static void
 cmd_dump_frame(struct client *c, struct json_object *obj)
 {
 	static FILE	*f;
 
-	if (server_cfg.dump_frames == NULL || !client_logged_in(c))
+	if (server_cfg.dump_frames == NULL || !client_logged_in(c) ||
+	    cmd_is_secret(obj))
 		return;
 	if (f == NULL && (f = fopen(server_cfg.dump_frames, "a")) == NULL) {
 		log_warn("%s: %s", __func__, server_cfg.dump_frames);

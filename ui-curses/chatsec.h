@@ -360,6 +360,9 @@ void	 cmd_send_text(struct ui_window *, const char *text);
 int	 cmd_check_nick(const struct cmd_entry *, const char *nick);
 int	 cmd_number(const char *s, long min, long max, long *out);
 
+/* ui-cmd-passwd.c */
+void	 cmd_passwd(const struct cmd_entry *, int, char **);
+
 /* ui-cmd-keys.c */
 void	 cmd_keys_unlock(const struct cmd_entry *, int, char **);
 void	 cmd_keys_verify(const struct cmd_entry *, int, char **);

@@ -27,7 +27,14 @@
 static void
 cmd_keys_unlock_cb(struct ui_reply *r, void *arg)
 {
-	if (r->code == 0)
+	struct json_object	*v;
+
+	if (r->code == 0 && json_object_object_get_ex(r->result,
+	    "keys_resealed", &v) && json_object_get_boolean(v))
+		window_add_line(NULL, UI_LINE_INFO, "keys unlocked and the key "
+		    "file sealed with your current password: messages that "
+		    "waited are opened now");
+	else if (r->code == 0)
 		window_add_line(NULL, UI_LINE_INFO, "keys unlocked: messages "
 		    "that waited are opened now");
 	else if (!session_check_auth(r))

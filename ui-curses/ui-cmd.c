@@ -110,6 +110,9 @@ static const struct cmd_entry cmd_table[] = {
 	{ "part", "[#ROOM|WINDOW]", 0, 1, 0,
 	  "Leave a room and close its window, or close a DM window.",
 	  cmd_room_part },
+	{ "passwd", "", 0, 0, CMD_LOGIN,
+	  "Change your account password (asked three times, never shown); "
+	  "your other sessions are logged out.", cmd_passwd },
 	{ "query", "NICK", 1, 1, CMD_LOGIN,
 	  "Open (or go to) the DM window with NICK.", cmd_query },
 	{ "quit", "", 0, 0, 0,

@@ -355,7 +355,8 @@ input_init(void)
 
 /*
  * Ask for a secret on the input line with prompt: Enter hands it to done
- * (which must wipe and free it), Ctrl-C or Escape gives up.
+ * (which must wipe and free it); Ctrl-C or Escape hands done an empty
+ * string, to give up.
  */
 void
 input_ask_secret(const char *prompt, void (*done)(char *))
@@ -383,8 +384,9 @@ input_secret_key(int iskey, wint_t key)
 	char	*s;
 
 	if (!iskey && (key == UI_KEY_CTRL('c') || key == 27)) {
+		/* done says so, and forgets what it held. */
 		input_secret_end();
-		window_add_line(NULL, UI_LINE_INFO, "cancelled");
+		done(xstrdup(""));
 		return;
 	}
 	if ((!iskey && (key == '\r' || key == '\n')) ||
