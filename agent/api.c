@@ -47,89 +47,89 @@
 #define API_ARR(n, f, lo, hi)	{ n, RPC_ARRAY, f, lo, hi }
 #define API_BOOL(n, f)		{ n, RPC_BOOL, f, 0, 0 }
 
-static const struct rpc_param api_p_none[] = { { NULL } };
+static const struct rpc_param api_p_none[] = { { .name = NULL } };
 static const struct rpc_param api_p_register[] = {
 	API_STR("user", RPC_REQUIRED, 0, 1024),
 	API_STR("password", RPC_REQUIRED, 0, 65536),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_register_confirm[] = {
 	API_STR("code", RPC_REQUIRED, 0, 64),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_login[] = {
 	API_STR("user", RPC_REQUIRED, 0, 1024),
 	API_STR("password", RPC_REQUIRED, 0, 65536),
 	API_STR("code", RPC_REQUIRED, 0, 64),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_password_change[] = {
 	API_STR("password", RPC_REQUIRED, 0, 65536),
 	API_STR("new_password", RPC_REQUIRED, 0, 65536),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_send[] = {
 	API_STR("to", RPC_REQUIRED, 1, 1024),
 	API_STR("text", RPC_REQUIRED, 1, CS_API_FRAME_MAX),
 	API_STR("cid", 0, 1, CS_CID_MAX),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_history[] = {
 	API_STR("conv", RPC_REQUIRED, 1, 1024),
 	API_INT("before", 0, 1, INT64_MAX),
 	API_INT("limit", 0, 1, CS_HISTORY_MAX),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_subscribe[] = {
 	API_INT("since", 0, 0, INT64_MAX),
 	API_ARR("types", 0, 0, 16),
 	API_STR("conv", 0, 1, 1024),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_events[] = {
 	API_INT("since", 0, 0, INT64_MAX),
 	API_INT("limit", 0, 1, 1000),
 	API_ARR("types", 0, 0, 16),
 	API_STR("conv", 0, 1, 1024),
-	{ NULL }
+	{ .name = NULL }
 };
 
 static const struct rpc_param api_p_room_create[] = {
 	API_STR("room", RPC_REQUIRED, 1, 64),
 	API_BOOL("invite_only", 0),
 	API_STR("topic", 0, 0, CS_TOPIC_MAX),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_room[] = {
 	API_STR("room", RPC_REQUIRED, 1, 64),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_room_topic[] = {
 	API_STR("room", RPC_REQUIRED, 1, 64),
 	API_STR("topic", 0, 0, CS_TOPIC_MAX),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_room_user[] = {
 	API_STR("room", RPC_REQUIRED, 1, 64),
 	API_STR("user", RPC_REQUIRED, 1, 64),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_room_kick[] = {
 	API_STR("room", RPC_REQUIRED, 1, 64),
 	API_STR("user", RPC_REQUIRED, 1, 64),
 	API_STR("reason", 0, 0, CS_REASON_MAX),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_room_ban[] = {
 	API_STR("room", RPC_REQUIRED, 1, 64),
 	API_STR("user", RPC_REQUIRED, 1, 64),
 	API_STR("reason", 0, 0, CS_REASON_MAX),
 	API_INT("expires_in", 0, 1, CS_BAN_MAX),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_user[] = {
 	API_STR("user", RPC_REQUIRED, 1, 64),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_audit[] = {
 	API_STR("account", 0, 1, 64),
@@ -138,37 +138,37 @@ static const struct rpc_param api_p_audit[] = {
 	API_INT("since", 0, 0, INT64_MAX),
 	API_INT("until", 0, 0, INT64_MAX),
 	API_INT("limit", 0, 1, CS_AUDIT_MAX),
-	{ NULL }
+	{ .name = NULL }
 };
 
 static const struct rpc_param api_p_keys_user[] = {
 	API_STR("user", 0, 1, 64),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_keys_verify[] = {
 	API_STR("user", RPC_REQUIRED, 1, 64),
 	API_STR("safety_number", 0, 1, 128),
 	API_STR("fingerprint", 0, 1, 128),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_keys_unlock[] = {
 	API_STR("password", RPC_REQUIRED, 0, 65536),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_keys_export[] = {
 	API_STR("passphrase", RPC_REQUIRED, 0, 65536),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_keys_import[] = {
 	API_STR("blob", RPC_REQUIRED, 1, 16384),
 	API_STR("passphrase", RPC_REQUIRED, 0, 65536),
 	API_STR("password", RPC_REQUIRED, 0, 65536),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_keys_reset[] = {
 	API_STR("password", RPC_REQUIRED, 0, 65536),
 	API_BOOL("confirm", 0),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_file_send[] = {
 	API_STR("to", RPC_REQUIRED, 1, 1024),
@@ -177,29 +177,29 @@ static const struct rpc_param api_p_file_send[] = {
 	API_STR("type", 0, 1, 255),
 	API_STR("text", 0, 0, 65536),
 	API_BOOL("wait", 0),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_file_fetch[] = {
 	API_INT("id", RPC_REQUIRED, 1, INT64_MAX),
 	API_STR("dir", RPC_REQUIRED, 1, 4096),
 	API_BOOL("wait", 0),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_file_cancel[] = {
 	API_STR("transfer", RPC_REQUIRED, 1, 32),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_typing[] = {
 	API_STR("to", RPC_REQUIRED, 1, 64),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_away[] = {
 	API_STR("text", 0, 0, CS_AWAY_MAX),
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param api_p_delete[] = {
 	API_INT("id", RPC_REQUIRED, 1, INT64_MAX),
-	{ NULL }
+	{ .name = NULL }
 };
 
 /* One API method: the whole of what the dispatcher knows about it. */

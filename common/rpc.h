@@ -66,7 +66,7 @@ struct rpc_param {
 	int64_t		 min;
 	int64_t		 max;
 };
-/* Terminate a table with { NULL }. */
+/* Terminate a table with { .name = NULL }. */
 
 /*
  * Check params against spec: every required name present, every present

@@ -26,31 +26,31 @@ static void	 cmd_ping(struct client *, struct rpc_req *);
 static const struct rpc_param cmd_hello_params[] = {
 	{ "version", RPC_INT, RPC_REQUIRED, 0, INT32_MAX },
 	{ "client", RPC_STRING, 0, 0, 256 },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_register_params[] = {
 	{ "user", RPC_STRING, RPC_REQUIRED, 0, 256 },
 	{ "password", RPC_STRING, RPC_REQUIRED, 0, 4 * PASSWORD_MAX },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_confirm_params[] = {
 	{ "code", RPC_STRING, RPC_REQUIRED, 0, 64 },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_login_params[] = {
 	{ "user", RPC_STRING, RPC_REQUIRED, 0, 256 },
 	{ "password", RPC_STRING, RPC_REQUIRED, 0, 4 * PASSWORD_MAX },
 	{ "code", RPC_STRING, RPC_REQUIRED, 0, 64 },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_password_change_params[] = {
 	{ "password", RPC_STRING, RPC_REQUIRED, 0, 4 * PASSWORD_MAX },
 	{ "new_password", RPC_STRING, RPC_REQUIRED, 0, 4 * PASSWORD_MAX },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_resume_params[] = {
 	{ "token", RPC_STRING, RPC_REQUIRED, 0, 256 },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_send_params[] = {
 	{ "to", RPC_STRING, RPC_REQUIRED, 1, 64 },
@@ -58,106 +58,106 @@ static const struct rpc_param cmd_send_params[] = {
 	{ "body", RPC_STRING, RPC_REQUIRED, 0, CS_WIRE_FRAME_MAX },
 	{ "epoch", RPC_INT, 0, 0, INT64_MAX },
 	{ "file", RPC_STRING, 0, 1, 64 },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_delete_params[] = {
 	{ "id", RPC_INT, RPC_REQUIRED, 1, INT64_MAX },
-	{ NULL }
+	{ .name = NULL }
 };
 /* Files (doc/files.md): ids are checked by the handlers (1062). */
 static const struct rpc_param cmd_file_begin_params[] = {
 	{ "to", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ "size", RPC_INT, RPC_REQUIRED, 17, INT64_MAX },
 	{ "chunks", RPC_INT, RPC_REQUIRED, 1, INT32_MAX },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_file_put_params[] = {
 	{ "file", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ "seq", RPC_INT, RPC_REQUIRED, 0, INT32_MAX },
 	{ "data", RPC_STRING, RPC_REQUIRED, 1,
 	    (CS_FILE_CHUNK_MAX + 2) / 3 * 4 },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_file_params[] = {
 	{ "file", RPC_STRING, RPC_REQUIRED, 1, 64 },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_file_get_params[] = {
 	{ "file", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ "seq", RPC_INT, RPC_REQUIRED, 0, INT32_MAX },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_keys_publish_params[] = {
 	{ "sign_pk", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ "box_pk", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ "sig", RPC_STRING, RPC_REQUIRED, 1, 128 },
-	{ NULL }
+	{ .name = NULL }
 };
 
 static const struct rpc_param cmd_keys_get_params[] = {
 	{ "users", RPC_ARRAY, RPC_REQUIRED, 1, CS_KEYS_GET_MAX },
-	{ NULL }
+	{ .name = NULL }
 };
 
 static const struct rpc_param cmd_sync_params[] = {
 	{ "since", RPC_INT, 0, 0, INT64_MAX },
 	{ "room_since", RPC_INT, 0, 0, INT64_MAX },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_history_params[] = {
 	{ "conv", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ "before", RPC_INT, 0, 1, INT64_MAX },
 	{ "limit", RPC_INT, 0, 1, CS_HISTORY_MAX },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_none_params[] = {
-	{ NULL }
+	{ .name = NULL }
 };
 /* Rooms: names are checked by the handlers (1025), users too (1007). */
 static const struct rpc_param cmd_room_create_params[] = {
 	{ "room", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ "invite_only", RPC_BOOL, 0, 0, 0 },
 	{ "topic", RPC_STRING, 0, 0, CS_TOPIC_MAX },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_room_params[] = {
 	{ "room", RPC_STRING, RPC_REQUIRED, 1, 64 },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_room_topic_params[] = {
 	{ "room", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ "topic", RPC_STRING, 0, 0, CS_TOPIC_MAX },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_room_user_params[] = {
 	{ "room", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ "user", RPC_STRING, RPC_REQUIRED, 1, 64 },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_room_kick_params[] = {
 	{ "room", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ "user", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ "reason", RPC_STRING, 0, 0, CS_REASON_MAX },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_room_ban_params[] = {
 	{ "room", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ "user", RPC_STRING, RPC_REQUIRED, 1, 64 },
 	{ "reason", RPC_STRING, 0, 0, CS_REASON_MAX },
 	{ "expires_in", RPC_INT, 0, 1, CS_BAN_MAX },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_away_params[] = {
 	{ "text", RPC_STRING, 0, 0, CS_AWAY_MAX },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_typing_params[] = {
 	{ "to", RPC_STRING, RPC_REQUIRED, 1, 64 },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_user_params[] = {
 	{ "user", RPC_STRING, RPC_REQUIRED, 1, 64 },
-	{ NULL }
+	{ .name = NULL }
 };
 static const struct rpc_param cmd_audit_params[] = {
 	{ "account", RPC_STRING, 0, 1, 64 },
@@ -166,7 +166,7 @@ static const struct rpc_param cmd_audit_params[] = {
 	{ "since", RPC_INT, 0, 0, INT64_MAX },
 	{ "until", RPC_INT, 0, 0, INT64_MAX },
 	{ "limit", RPC_INT, 0, 1, CS_AUDIT_MAX },
-	{ NULL }
+	{ .name = NULL }
 };
 
 static const struct cmd_entry cmd_table[] = {

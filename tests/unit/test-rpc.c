@@ -20,7 +20,7 @@ static const struct rpc_param test_spec[] = {
 	{ "flag", RPC_BOOL, 0, 0, 0 },
 	{ "opts", RPC_OBJECT, 0, 0, 0 },
 	{ "ids", RPC_ARRAY, 0, 1, 3 },
-	{ NULL }
+	{ .name = NULL }
 };
 
 /* Parse text into a JSON object (test input is always valid). */
