@@ -27,7 +27,8 @@ enum frame_status {
 struct frame_reader {
 	size_t		 max;		/* maximum line length, excluding '\n' */
 	int		 skipping;	/* inside an oversized line */
-	char		 error[128];	/* why the last line was FRAME_BAD */
+	/* Every reason frame.c gives fits; there is one per connection. */
+	char		 error[64];	/* why the last line was FRAME_BAD */
 };
 
 void	 frame_reader_init(struct frame_reader *, size_t max);
