@@ -5,8 +5,9 @@
 # documented default path or where CHATSEC_SOCKET / -S say; a second agent
 # on a live socket refuses to start and leaves the first alone; a stale
 # socket left by a crash doesn't stop the next agent; a symlink at the
-# socket path is refused, not followed; the agent can't dump core; a peer of
-# another uid is refused.
+# socket path is refused, not followed; a socket directory group or others
+# can write to is refused; the agent can't dump core and keeps its keys in
+# locked memory; a peer of another uid is refused.
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 
@@ -91,6 +92,19 @@ assert_contains "$(cat "$T/sym.log")" "exists and is not a socket" "error for a 
 [ -L "$T/symdir/agent.sock" ] || fail "the symlink at the socket path was removed or replaced"
 assert_eq "$(cat "$T/target")" precious "the symlink's target is untouched"
 assert_eq "$(stat -c %a "$T/target")" 644 "the symlink's target's mode is untouched"
+
+# --- a socket directory others can write to is refused, and left as it is -------------
+for mode in 770 777 1777; do
+	mkdir -m "$mode" "$T/open$mode"
+	chmod "$mode" "$T/open$mode"	# whatever the umask
+	AGENT_SOCK[open$mode]=$T/open$mode/agent.sock
+	launch_agent "open$mode"
+	wait_exit "${AGENT_PID[open$mode]}" 10 || fail "an agent with its socket in a $mode directory did not exit"
+	[ "$LIB_EXIT_STATUS" -ne 0 ] || fail "an agent with its socket in a $mode directory exited with status 0"
+	assert_contains "$(cat "$T/open$mode.log")" "must be ours, mode 0700" "error for a $mode socket directory"
+	[ ! -e "$T/open$mode/agent.sock" ] || fail "a socket was made in a $mode directory"
+	assert_eq "$(stat -c %a "$T/open$mode")" "$mode" "the $mode directory's mode is untouched"
+done
 
 # --- no core dumps from the agent (it holds keys) ------------------------------------
 start_agent cores
