@@ -50,6 +50,7 @@ struct auth_pending {
 	char			 name[NAME_USER_MAX + 1];
 	char			 key[NAME_USER_MAX + 1];	/* folded */
 	char			 code[TOTP_DIGITS + 1];
+	int64_t			 asked;		/* when the code came, s */
 	struct store_account	 acct;
 	int			 found;
 	int			 refused;	/* stored hash over policy */
@@ -481,7 +482,7 @@ auth_login_verified(void *arg, int ok, const char *rehash)
 		reason = "account disabled";
 		kind = LIMIT_OTHER;
 	} else if (totp_verify(a->totp_secret, sizeof a->totp_secret, p->code,
-	    clock_now(), &step) != 0) {
+	    p->asked, &step) != 0) {
 		reason = "bad code";
 		kind = LIMIT_CODE;
 	} else if (step <= a->totp_last_step) {
@@ -573,6 +574,13 @@ auth_cmd_login(struct client *c, struct rpc_req *req)
 		}
 	}
 	memcpy(p->code, code, sizeof p->code);
+	/*
+	 * The code is checked against the time it came, not the time the
+	 * hash pool got to it: a login queued behind a storm of others for
+	 * longer than a TOTP step is still the right code.  Replay is still
+	 * refused by the stored last step.
+	 */
+	p->asked = clock_now();
 
 	c->job = hash_submit(HASH_VERIFY, pw, pwlen, stored,
 	    auth_login_verified, c);
