@@ -171,6 +171,25 @@ auth_pending_free(struct auth_pending *p)
 	free(p);
 }
 
+/*
+ * Hand pw to the hash pool with p waiting on the connection (busy until
+ * done calls back); if the pool is full, free p and answer "busy".
+ */
+static void
+auth_hash_start(struct client *c, struct rpc_req *req, struct auth_pending *p,
+    enum hash_op op, const char *pw, size_t pwlen, const char *stored,
+    void (*done)(void *, int, const char *))
+{
+	if ((c->job = hash_submit(op, pw, pwlen, stored, done, c)) == NULL) {
+		auth_pending_free(p);
+		cmd_error(c, req->id, CS_ERR_BUSY, NULL, NULL);
+		return;
+	}
+	p->id = json_object_get(req->id);
+	c->pending = p;
+	client_set_busy(c, 1);
+}
+
 /* Forget everything authentication left on a connection. */
 void
 auth_client_free(struct client *c)
@@ -361,16 +380,8 @@ auth_cmd_register(struct client *c, struct rpc_req *req)
 	p = xcalloc(1, sizeof *p);
 	snprintf(p->name, sizeof p->name, "%s", user);
 	memcpy(p->key, folded, sizeof p->key);
-	c->job = hash_submit(HASH_MAKE, pw, pwlen, NULL, auth_register_hashed,
-	    c);
-	if (c->job == NULL) {
-		auth_pending_free(p);
-		cmd_error(c, req->id, CS_ERR_BUSY, NULL, NULL);
-		goto out;
-	}
-	p->id = json_object_get(req->id);
-	c->pending = p;
-	client_set_busy(c, 1);
+	auth_hash_start(c, req, p, HASH_MAKE, pw, pwlen, NULL,
+	    auth_register_hashed);
 
 out:
 	auth_wipe_param(req, "password");
@@ -582,16 +593,8 @@ auth_cmd_login(struct client *c, struct rpc_req *req)
 	 */
 	p->asked = clock_now();
 
-	c->job = hash_submit(HASH_VERIFY, pw, pwlen, stored,
-	    auth_login_verified, c);
-	if (c->job == NULL) {
-		auth_pending_free(p);
-		cmd_error(c, req->id, CS_ERR_BUSY, NULL, NULL);
-		goto out;
-	}
-	p->id = json_object_get(req->id);
-	c->pending = p;
-	client_set_busy(c, 1);
+	auth_hash_start(c, req, p, HASH_VERIFY, pw, pwlen, stored,
+	    auth_login_verified);
 
 out:
 	auth_wipe_param(req, "password");
@@ -825,16 +828,8 @@ auth_cmd_password_change(struct client *c, struct rpc_req *req)
 	p->newpw[newpwlen] = '\0';
 	p->newpwlen = newpwlen;
 
-	c->job = hash_submit(HASH_VERIFY, pw, pwlen, p->acct.pwhash,
-	    auth_pwchange_verified, c);
-	if (c->job == NULL) {
-		auth_pending_free(p);
-		cmd_error(c, req->id, CS_ERR_BUSY, NULL, NULL);
-		goto out;
-	}
-	p->id = json_object_get(req->id);
-	c->pending = p;
-	client_set_busy(c, 1);
+	auth_hash_start(c, req, p, HASH_VERIFY, pw, pwlen, p->acct.pwhash,
+	    auth_pwchange_verified);
 
 out:
 	auth_wipe_param(req, "password");
