@@ -87,6 +87,12 @@ fail()
 	exit 1
 }
 
+# lib_asan BINARY: true if BINARY was built with AddressSanitizer.
+lib_asan()
+{
+	grep -qa __asan_init "$1"
+}
+
 # lib_alive PID: true while PID runs (a zombie counts as dead).
 lib_alive()
 {
