@@ -67,3 +67,12 @@ wire_resume()
 	wire_ok "$1" resume "{\"token\":\"$(cat "$T/users/$2.token")\"}" >/dev/null
 }
 
+# resume_code TOKEN: 0 if a new connection resumes with TOKEN, else the error code.
+resume_code()
+{
+	local tag=r$RANDOM$RANDOM r
+	wire_open "$tag"
+	r=$(wire "$tag" resume "{\"token\":\"$1\"}")
+	conn_close "$tag"
+	jq -r 'if has("result") then 0 else .error.code end' <<<"$r"
+}

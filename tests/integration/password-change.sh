@@ -47,15 +47,6 @@ peek_code()
 	totp_step "$(user_secret "$1")" "$s"
 }
 
-# resume_code TOKEN: 0 if a new wire connection resumes with TOKEN, else the error code.
-resume_code()
-{
-	local tag=r$RANDOM$RANDOM r
-	wire_open "$tag"
-	r=$(wire "$tag" resume "{\"token\":\"$1\"}")
-	conn_close "$tag"
-	jq -r 'if has("result") then 0 else .error.code end' <<<"$r"
-}
 
 # agent_token NAME: the session token in the agent's profile.
 agent_token()

@@ -51,15 +51,6 @@ login_token()
 	echo "$t"
 }
 
-# resume_code TOKEN: 0 if a new connection resumes with TOKEN, else the error code.
-resume_code()
-{
-	local tag=r$RANDOM$RANDOM r
-	wire_open "$tag"
-	r=$(wire "$tag" resume "{\"token\":\"$1\"}")
-	conn_close "$tag"
-	jq -r 'if has("result") then 0 else .error.code end' <<<"$r"
-}
 
 SERVER_ARGS_SESSIONS=(-vv --dump-frames "$T/frames.log")
 start_server "${SERVER_ARGS_SESSIONS[@]}"
