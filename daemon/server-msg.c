@@ -224,7 +224,13 @@ msg_flush(void)
 		ts = msg_last_ts;
 	msg_last_ts = ts;
 
-	if (store_begin(server_store) != 0)
+	/*
+	 * Audit rows and session times alone don't wait for the disk: a burst
+	 * of logins costs no fdatasync of its own, and the next batch with a
+	 * message makes them durable with it.  Messages always do.
+	 */
+	if ((TAILQ_EMPTY(&batch) ? store_begin_lazy(server_store) :
+	    store_begin(server_store)) != 0)
 		failed = 1;
 	else {
 		if (audit_flush(server_store) != 0)

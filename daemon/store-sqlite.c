@@ -14,7 +14,7 @@
 
 /*
  * The SQLite backend of store.h.  WAL with synchronous=FULL: a commit is on
- * disk when store_commit() returns.  Every statement is prepared once and
+ * disk when store_commit() returns (but for store_begin_lazy()'s).  Every statement is prepared once and
  * cached; the statement table below is the whole of the SQL the server runs
  * after the schema is made.
  */
@@ -483,6 +483,7 @@ struct store {
 	char			*path;
 	sqlite3_stmt		*stmt[ST_COUNT];
 	int			 in_txn;
+	int			 lazy;		/* synchronous=NORMAL until done */
 	struct store_cache	*cache;		/* room standings */
 };
 
@@ -640,17 +641,71 @@ store_close(struct store *st)
 	free(st);
 }
 
-/* Open a write transaction. */
-int
-store_begin(struct store *st)
+/* Back to durable commits after a lazy transaction.  0 or -1. */
+static int
+store_durable(struct store *st)
+{
+	if (st->lazy && store_exec(st, "PRAGMA synchronous = FULL") == 0)
+		st->lazy = 0;
+	return (st->lazy ? -1 : 0);
+}
+
+/* Begin a transaction (a durable one unless lazy). */
+static int
+store_begin_txn(struct store *st, int lazy)
 {
 	sqlite3_stmt	*s;
 
-	if ((s = store_stmt(st, ST_BEGIN)) == NULL ||
-	    store_exec_stmt(st, s, "begin") != 0)
+	if (lazy && !st->lazy) {
+		if (store_exec(st, "PRAGMA synchronous = NORMAL") != 0)
+			return (-1);
+		st->lazy = 1;
+	} else if (!lazy && store_durable(st) != 0)
 		return (-1);
+	if ((s = store_stmt(st, ST_BEGIN)) == NULL ||
+	    store_exec_stmt(st, s, "begin") != 0) {
+		store_durable(st);
+		return (-1);
+	}
 	st->in_txn = 1;
 	return (0);
+}
+
+/* Open a write transaction; its commit is on disk when it returns. */
+int
+store_begin(struct store *st)
+{
+	return (store_begin_txn(st, 0));
+}
+
+/*
+ * Begin a transaction whose commit does not wait for the disk: WAL with
+ * synchronous=NORMAL, so it survives chatsecd's crash but not the machine's
+ * until the next durable commit, which syncs the log and so everything
+ * before it.  SQLite applies the setting when the pragma is prepared, and
+ * only outside a transaction, so it is run each time rather than cached.
+ */
+int
+store_begin_lazy(struct store *st)
+{
+	return (store_begin_txn(st, 1));
+}
+
+int
+store_synchronous(struct store *st)
+{
+	sqlite3_stmt	*s;
+	int		 level = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA synchronous", -1, &s,
+	    NULL) != SQLITE_OK) {
+		store_error(st, "synchronous");
+		return (-1);
+	}
+	if (sqlite3_step(s) == SQLITE_ROW)
+		level = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return (level);
 }
 
 /* Commit; on failure the transaction is rolled back. */
@@ -665,6 +720,7 @@ store_commit(struct store *st)
 		return (-1);
 	}
 	st->in_txn = 0;
+	store_durable(st);
 	return (0);
 }
 
@@ -680,6 +736,7 @@ store_rollback(struct store *st)
 	    (s = store_stmt(st, ST_ROLLBACK)) != NULL)
 		store_exec_stmt(st, s, "rollback");
 	st->in_txn = 0;
+	store_durable(st);
 }
 
 /* Copy at most size-1 bytes of column col as a string into out. */

@@ -72,6 +72,10 @@ struct store	*store_open(const char *path);
 void		 store_close(struct store *);
 
 int	 store_begin(struct store *);
+/* Its commit survives chatsecd's crash; the machine's, once a durable one follows. */
+int	 store_begin_lazy(struct store *);
+/* SQLite's synchronous level now (2, FULL, but in a lazy transaction), or -1. */
+int	 store_synchronous(struct store *);
 int	 store_commit(struct store *);
 void	 store_rollback(struct store *);
 

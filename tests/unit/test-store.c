@@ -1,4 +1,4 @@
-/* chatsec — chatsecd store: room standings read through the cache.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
+/* chatsec — chatsecd store: room standings read through the cache, lazy commits.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -271,6 +271,46 @@ test_many(void **state)
 	}
 }
 
+/*
+ * A lazy transaction (audit rows and session times without a message)
+ * commits without waiting for the disk; whatever follows it, commit or
+ * rollback, is durable again, and what it wrote is there after a reopen.
+ */
+static void
+test_lazy(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_account	 a;
+
+	assert_int_equal(store_synchronous(f->st), 2);
+	assert_int_equal(store_begin_lazy(f->st), 0);
+	assert_int_equal(store_synchronous(f->st), 1);
+	make_account(f->st, "carol");
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_synchronous(f->st), 2);
+
+	assert_int_equal(store_begin_lazy(f->st), 0);
+	make_account(f->st, "dave");
+	store_rollback(f->st);
+	assert_int_equal(store_synchronous(f->st), 2);
+
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_synchronous(f->st), 2);
+	make_account(f->st, "erin");
+	assert_int_equal(store_commit(f->st), 0);
+
+	store_close(f->st);
+	assert_non_null(f->st = store_open(f->path));
+	assert_int_equal(store_synchronous(f->st), 2);
+	assert_int_equal(store_account_by_name(f->st, "carol", &a), 0);
+	store_account_clear(&a);
+	assert_int_equal(store_account_by_name(f->st, "dave", &a),
+	    STORE_NOTFOUND);
+	store_account_clear(&a);
+	assert_int_equal(store_account_by_name(f->st, "erin", &a), 0);
+	store_account_clear(&a);
+}
+
 int
 main(void)
 {
@@ -282,6 +322,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lazy, setup, teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
