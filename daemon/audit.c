@@ -133,7 +133,7 @@ audit_log(const char *kind, const char *account, const char *addr,
 	audit_nqueued++;
 
 	if (audit_nqueued >= AUDIT_QUEUE_MAX)
-		msg_flush();
+		msg_flush_wait();
 	else
 		msg_schedule();
 }

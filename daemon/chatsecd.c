@@ -452,7 +452,7 @@ server_shutdown(const char *why)
 	log_info("shutting down: %s", why);
 	listen_stop();
 	client_close_all();
-	msg_flush();
+	msg_flush_wait();
 	event_base_loopexit(server_base, NULL);
 }
 
@@ -500,6 +500,26 @@ server_signals(struct event **evs)
 }
 
 /* Configure, set up, detach (unless -f) and serve until told to stop. */
+/*
+ * The event base.  epoll's change list folds the add/delete pairs of one
+ * loop turn into at most one epoll_ctl per descriptor: a TLS handshake and
+ * the bufferevent's callbacks change a connection's events several times
+ * in a turn.  It is unsafe only with dup()ed descriptors, which chatsecd
+ * never gives libevent.
+ */
+static void
+server_base_new(void)
+{
+	struct event_config	*cfg;
+
+	if ((cfg = event_config_new()) == NULL)
+		fatalx("event_config_new");
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	if ((server_base = event_base_new_with_config(cfg)) == NULL)
+		fatalx("event_base_new");
+	event_config_free(cfg);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -577,8 +597,7 @@ main(int argc, char **argv)
 	if (!server_cfg.foreground)
 		server_daemonize();
 
-	if ((server_base = event_base_new()) == NULL)
-		fatalx("event_base_new");
+	server_base_new();
 	server_signals(sigevs);
 
 	xasprintf(&dbpath, "%s/chatsecd.db", server_cfg.datadir);
@@ -588,6 +607,9 @@ main(int argc, char **argv)
 	if (hash_init((int)server_cfg.hash_threads,
 	    (int)server_cfg.hash_queue) != 0)
 		fatalx("cannot start the hashing threads");
+	if (fsync_init() != 0)
+		fatalx("cannot start the fsync thread");
+	store_log_fd(server_store);	/* opened now: a failure shows at start */
 	if (auth_init() != 0)
 		fatalx("cannot set up authentication");
 	bus_init();
@@ -615,6 +637,7 @@ main(int argc, char **argv)
 	event_base_dispatch(server_base);
 
 	msg_free();
+	fsync_free();
 	hash_free();
 	auth_free();
 	bus_free();

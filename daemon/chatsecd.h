@@ -291,6 +291,13 @@ void	 hash_cancel(struct hash_job *);
 int	 hash_policy_ok(const char *stored);
 char	*hash_make_sync(const char *pw, size_t pwlen);
 
+/* ---- server-fsync.c -------------------------------------------------- */
+int	 fsync_init(void);
+void	 fsync_free(void);
+int	 fsync_busy(void);
+void	 fsync_start(int fd, void (*)(int, void *), void *);
+void	 fsync_wait(void);
+
 /* ---- server-limit.c -------------------------------------------------- */
 enum limit_kind {
 	LIMIT_PASSWORD,		/* wrong password or unknown user */
@@ -308,6 +315,8 @@ void	 limit_maintain(void);
 void	 msg_init(void);
 void	 msg_free(void);
 void	 msg_flush(void);
+void	 msg_flush_wait(void);
+void	 msg_drain(void);
 void	 msg_schedule(void);
 void	 msg_client_gone(struct client *);
 void	 msg_cmd_send(struct client *, struct rpc_req *);

@@ -254,7 +254,7 @@ admin_cmd_audit(struct client *c, struct rpc_req *req)
 	if (admin_allowed(c, req) != 0)
 		return;
 	/* Rows queued by this loop turn's requests are written first. */
-	msg_flush();
+	msg_flush_wait();
 	memset(&f, 0, sizeof f);
 	f.account = rpc_get_str(req->params, "account", NULL);
 	f.addr = rpc_get_str(req->params, "addr", NULL);

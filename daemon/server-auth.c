@@ -75,7 +75,7 @@ void
 auth_touch(const uint8_t *hash)
 {
 	if (auth_ntouch == AUTH_TOUCH_MAX)
-		msg_flush();
+		msg_flush_wait();
 	if (auth_ntouch == AUTH_TOUCH_MAX) {
 		/* The flush failed and kept nothing: write this one now. */
 		store_session_touch(server_store, hash, clock_now());

@@ -19,14 +19,19 @@
 /*
  * Sends are group-committed: each goes on the batch, and an event activated
  * for the end of the loop turn writes the whole batch (and queued audit
- * rows) in one transaction, then acks every send and publishes the new
- * messages on the bus.  An ack therefore always means "on disk".  The batch
- * is bounded (batch_max): a full batch is committed at once.
+ * rows) in one transaction.  The commit doesn't wait for the disk; the
+ * fsync thread syncs the log (server-fsync.c) while the loop goes on, and
+ * only then are the sends acked and the messages published on the bus.  An
+ * ack therefore always means "on disk".  One batch is in the disk's hands
+ * at a time: what arrives meanwhile waits, and goes in the next, larger
+ * one.  The batch is bounded (batch_max): a full batch waits for the sync
+ * under way and is committed at once.
  *
- * A transaction never spans two callbacks, so sync and history, which read
- * in their own callbacks, see only committed messages.  Together with
- * "events only after the first sync with more=false" this gives each
- * connection every message exactly once and in order.
+ * A transaction never spans two callbacks, and sync, history and delete
+ * first wait for the sync under way (msg_drain()), so they see only
+ * messages that are on disk and already published.  Together with "events
+ * only after the first sync with more=false" this gives each connection
+ * every message exactly once and in order.
  */
 
 /* What a JSON message costs beyond its base64 body, generously. */
@@ -56,6 +61,8 @@ TAILQ_HEAD(msg_entries, msg_entry);
 
 static struct msg_entries msg_batch = TAILQ_HEAD_INITIALIZER(msg_batch);
 static size_t		 msg_nbatch;
+/* Committed, waiting for the log's sync before acks and events. */
+static struct msg_entries msg_syncing = TAILQ_HEAD_INITIALIZER(msg_syncing);
 static struct event	*msg_ev;
 static int64_t		 msg_last_ts;
 static int		 msg_flushing;
@@ -71,11 +78,11 @@ msg_init(void)
 		FATALX("event_new");
 }
 
-/* Commit what is pending and free the event (shutdown). */
+/* Commit what is pending, wait for the disk, free the event (shutdown). */
 void
 msg_free(void)
 {
-	msg_flush();
+	msg_flush_wait();
 	if (msg_ev != NULL)
 		event_free(msg_ev);
 	msg_ev = NULL;
@@ -107,6 +114,10 @@ msg_client_gone(struct client *c)
 	if (c->nsending == 0)
 		return;
 	TAILQ_FOREACH(e, &msg_batch, entry) {
+		if (e->c == c)
+			e->c = NULL;
+	}
+	TAILQ_FOREACH(e, &msg_syncing, entry) {
 		if (e->c == c)
 			e->c = NULL;
 	}
@@ -196,24 +207,96 @@ msg_batch_fail(struct msg_entries *batch)
 	}
 }
 
+/* Ack each send of a committed (or failed) batch, publish its messages. */
+static void
+msg_batch_done(struct msg_entries *batch, int failed)
+{
+	struct msg_entry	*e, *e1;
+	struct bus_msg		 bm;
+	struct json_object	*result;
+
+	if (failed)
+		msg_batch_fail(batch);
+	TAILQ_FOREACH_SAFE(e, batch, entry, e1) {
+		if (!failed && e->err != 0) {
+			if (e->c != NULL)
+				cmd_error(e->c, e->id, e->err, "the file is "
+				    "already announced by another message, "
+				    "or not yours to announce here", NULL);
+		} else if (!failed && e->c != NULL) {
+			result = json_object_new_object();
+			json_object_object_add(result, "id",
+			    json_object_new_int64(e->msg_id));
+			json_object_object_add(result, "ts",
+			    json_object_new_int64(e->ts));
+			json_object_object_add(result, "dup",
+			    json_object_new_boolean(e->dup));
+			json_object_object_add(result, "to",
+			    json_object_new_string(e->to));
+			cmd_reply(e->c, e->id, result);
+		}
+		if (!failed && !e->dup && e->err == 0) {
+			memset(&bm, 0, sizeof bm);
+			bm.id = e->msg_id;
+			bm.ts = e->ts;
+			bm.sender_id = e->sender_id;
+			bm.room_id = e->room_id;
+			bm.rcpt_id = e->rcpt_id;
+			bm.from = e->from;
+			bm.to = e->to;
+			bm.cid = e->cid;
+			bm.body = e->body;
+			bm.bodylen = e->bodylen;
+			bm.file = e->file;
+			msg_publish(&bm);
+		}
+		if (e->c != NULL)
+			e->c->nsending--;
+		TAILQ_REMOVE(batch, e, entry);
+		msg_entry_free(e);
+	}
+}
+
 /*
- * Commit the batch and the queued audit rows in one transaction, then ack
- * each send and publish each new message.  A failure stores nothing and
- * every sender is told so (the cid makes a retry safe).
+ * The log is synced: the batch is on disk.  A failed sync leaves no way to
+ * know what is (the kernel may have dropped the pages it couldn't write),
+ * so chatsecd stops rather than ack anything: at the next start the
+ * database has what reached the disk, and the agents send again whatever
+ * was not acked (the cid makes that safe).
+ */
+static void
+msg_synced(int error, void *arg)
+{
+	if (error != 0)
+		FATALX("store: syncing the message log failed: %s",
+		    strerror(error));
+	msg_batch_done(&msg_syncing, 0);
+	if (msg_nbatch != 0 || audit_pending() != 0 ||
+	    auth_touch_pending() != 0)
+		msg_schedule();
+}
+
+/*
+ * Commit the batch and the queued audit rows in one transaction, then hand
+ * the log to the fsync thread; msg_synced() acks and publishes.  Audit rows
+ * and session times alone need no sync: their commit survives chatsecd's
+ * crash, and the next batch with a message makes them durable with it.
+ * Without a log to sync (an in-memory store) the commit is durable itself.
+ * A failure stores nothing and every sender is told so (the cid makes a
+ * retry safe).  While a sync is under way nothing is committed: the batch
+ * grows and msg_synced() asks for the next turn.
  */
 void
 msg_flush(void)
 {
 	struct msg_entries	 batch = TAILQ_HEAD_INITIALIZER(batch);
-	struct msg_entry	*e, *e1;
+	struct msg_entry	*e;
 	struct store_msg	 sm;
-	struct bus_msg		 bm;
-	struct json_object	*result;
 	int64_t			 ts;
-	int			 rc, failed = 0;
+	int			 rc, failed = 0, logfd;
 
-	if (msg_flushing || (msg_nbatch == 0 && audit_pending() == 0 &&
-	    auth_touch_pending() == 0))
+	if (msg_flushing || fsync_busy() || (msg_nbatch == 0 &&
+	    audit_pending() == 0 && auth_touch_pending() == 0))
 		return;
 	msg_flushing = 1;
 	TAILQ_CONCAT(&batch, &msg_batch, entry);
@@ -224,13 +307,9 @@ msg_flush(void)
 		ts = msg_last_ts;
 	msg_last_ts = ts;
 
-	/*
-	 * Audit rows and session times alone don't wait for the disk: a burst
-	 * of logins costs no fdatasync of its own, and the next batch with a
-	 * message makes them durable with it.  Messages always do.
-	 */
-	if ((TAILQ_EMPTY(&batch) ? store_begin_lazy(server_store) :
-	    store_begin(server_store)) != 0)
+	logfd = TAILQ_EMPTY(&batch) ? -1 : store_log_fd(server_store);
+	if ((TAILQ_EMPTY(&batch) || logfd != -1 ?
+	    store_begin_lazy(server_store) : store_begin(server_store)) != 0)
 		failed = 1;
 	else {
 		if (audit_flush(server_store) != 0)
@@ -275,50 +354,31 @@ msg_flush(void)
 	audit_free();
 	auth_touch_clear();
 
-	if (failed)
-		msg_batch_fail(&batch);
-	TAILQ_FOREACH_SAFE(e, &batch, entry, e1) {
-		if (!failed && e->err != 0) {
-			if (e->c != NULL)
-				cmd_error(e->c, e->id, e->err, "the file is "
-				    "already announced by another message, "
-				    "or not yours to announce here", NULL);
-		} else if (!failed && e->c != NULL) {
-			result = json_object_new_object();
-			json_object_object_add(result, "id",
-			    json_object_new_int64(e->msg_id));
-			json_object_object_add(result, "ts",
-			    json_object_new_int64(e->ts));
-			json_object_object_add(result, "dup",
-			    json_object_new_boolean(e->dup));
-			json_object_object_add(result, "to",
-			    json_object_new_string(e->to));
-			cmd_reply(e->c, e->id, result);
-		}
-		if (!failed && !e->dup && e->err == 0) {
-			memset(&bm, 0, sizeof bm);
-			bm.id = e->msg_id;
-			bm.ts = e->ts;
-			bm.sender_id = e->sender_id;
-			bm.room_id = e->room_id;
-			bm.rcpt_id = e->rcpt_id;
-			bm.from = e->from;
-			bm.to = e->to;
-			bm.cid = e->cid;
-			bm.body = e->body;
-			bm.bodylen = e->bodylen;
-			bm.file = e->file;
-			msg_publish(&bm);
-		}
-		if (e->c != NULL)
-			e->c->nsending--;
-		TAILQ_REMOVE(&batch, e, entry);
-		msg_entry_free(e);
-	}
+	if (!failed && logfd != -1) {
+		TAILQ_CONCAT(&msg_syncing, &batch, entry);
+		fsync_start(logfd, msg_synced, NULL);
+	} else
+		msg_batch_done(&batch, failed);
 	msg_flushing = 0;
-	if (msg_nbatch != 0 || audit_pending() != 0 ||
-	    auth_touch_pending() != 0)
+	if (!fsync_busy() && (msg_nbatch != 0 || audit_pending() != 0 ||
+	    auth_touch_pending() != 0))
 		msg_schedule();
+}
+
+/* Wait for the sync under way: what is committed is then acked and sent. */
+void
+msg_drain(void)
+{
+	fsync_wait();
+}
+
+/* Commit everything now and wait for the disk (a full queue, shutdown). */
+void
+msg_flush_wait(void)
+{
+	msg_drain();
+	msg_flush();
+	msg_drain();
 }
 
 /* The batch event: end of a loop turn. */
@@ -474,9 +534,10 @@ msg_cmd_send(struct client *c, struct rpc_req *req)
 	TAILQ_INSERT_TAIL(&msg_batch, e, entry);
 	msg_nbatch++;
 	c->nsending++;
-	if (msg_nbatch >= (size_t)server_cfg.batch_max)
+	if (msg_nbatch >= (size_t)server_cfg.batch_max) {
+		msg_drain();
 		msg_flush();
-	else
+	} else
 		msg_schedule();
 }
 
@@ -519,6 +580,8 @@ msg_cmd_sync(struct client *c, struct rpc_req *req)
 	struct json_object	*result, *revents;
 	int64_t			 since, room_since = -1, room_last = 0;
 	int			 rc, room_more = 0;
+
+	msg_drain();
 
 	if (rpc_get(req->params, "since") != NULL) {
 		since = rpc_get_int(req->params, "since", 0);
@@ -580,6 +643,8 @@ msg_cmd_history(struct client *c, struct rpc_req *req)
 	int64_t			 room, peer, before;
 	char			 name[NAME_ROOM_SIZE], msg[512];
 	int			 rc, i;
+
+	msg_drain();
 
 	conv = rpc_get_str(req->params, "conv", "");
 	before = rpc_get_int(req->params, "before", INT64_MAX);
@@ -700,6 +765,8 @@ msg_cmd_delete(struct client *c, struct rpc_req *req)
 	char			 msg[512], detail[128];
 	int64_t			 id, rec_id, ts;
 	int			 rc;
+
+	msg_drain();
 
 	id = rpc_get_int(req->params, "id", 0);
 	if ((rc = store_msg_get(server_store, id, &m)) == 0 &&

@@ -1,9 +1,11 @@
 /* chatsec — chatsecd storage on SQLite.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -484,6 +486,7 @@ struct store {
 	sqlite3_stmt		*stmt[ST_COUNT];
 	int			 in_txn;
 	int			 lazy;		/* synchronous=NORMAL until done */
+	int			 logfd;		/* the -wal file, or -1 */
 	struct store_cache	*cache;		/* room standings */
 };
 
@@ -600,6 +603,7 @@ store_open(const char *path)
 
 	st = xcalloc(1, sizeof *st);
 	st->path = xstrdup(path);
+	st->logfd = -1;
 	st->cache = store_cache_new();
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -637,6 +641,8 @@ store_close(struct store *st)
 	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
 		store_error(st, "close");
 	store_cache_free(st->cache);
+	if (st->logfd != -1)
+		close(st->logfd);
 	free(st->path);
 	free(st);
 }
@@ -706,6 +712,27 @@ store_synchronous(struct store *st)
 		level = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	return (level);
+}
+
+/*
+ * A descriptor of the write-ahead log, for syncing it after a lazy commit
+ * (fdatasync makes every commit written before it durable, as a commit
+ * with synchronous=FULL would).  SQLite keeps the file while the database
+ * is open.  -1 for an in-memory database or if it can't be opened (logged):
+ * the caller then commits durably instead.
+ */
+int
+store_log_fd(struct store *st)
+{
+	char	*wal;
+
+	if (st->logfd != -1 || strcmp(st->path, ":memory:") == 0)
+		return (st->logfd);
+	xasprintf(&wal, "%s-wal", st->path);
+	if ((st->logfd = open(wal, O_RDONLY | O_CLOEXEC)) == -1)
+		log_warn("store: %s", wal);
+	free(wal);
+	return (st->logfd);
 }
 
 /* Commit; on failure the transaction is rolled back. */

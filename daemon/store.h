@@ -76,6 +76,8 @@ int	 store_begin(struct store *);
 int	 store_begin_lazy(struct store *);
 /* SQLite's synchronous level now (2, FULL, but in a lazy transaction), or -1. */
 int	 store_synchronous(struct store *);
+/* The log to fdatasync after a lazy commit, or -1: commit durably instead. */
+int	 store_log_fd(struct store *);
 int	 store_commit(struct store *);
 void	 store_rollback(struct store *);
 

@@ -1,0 +1,99 @@
+#!/bin/bash
+# chatsec — integration: connections that sync while messages stream in.
+# Copyright (c) 2026 The chatsec authors.  ISC licence.
+#
+# The server commits a batch, syncs its log in the background, and only
+# then acks the sends and sends the events.  On a slow disk (every fsync
+# takes 300 ms here, tests/shim/slow-fsync.c):
+# * the server answers others while a send waits for the disk;
+# * a sync arriving meanwhile must not return what will come as an event a
+#   moment later.  Alice streams 450 sends in bursts while eight fresh
+#   connections of bob's sync at staggered moments: each must get every one
+#   of alice's messages exactly once, in id order, from its sync page and
+#   then its events.
+
+. "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
+. "$LIB_DIR/wire-lib.sh"
+
+# has_message FILE ID: FILE holds the message event ID.
+has_message()
+{
+	jq -e --argjson id "$2" 'select(.method == "message" and .params.id == $id)' \
+		"$1" 2>/dev/null | grep -q .
+}
+
+K=8
+BURSTS=18
+PER=25
+N=$((BURSTS * PER))
+
+SHIM=$top_builddir/tests/shim/slow-fsync.so
+[ -f "$SHIM" ] || fail "$SHIM is not built (make check builds it)"
+REAL_CHATSECD=$CHATSECD
+CHATSECD=$T/chatsecd-slow-disk
+cat >"$CHATSECD" <<EOF
+#!/bin/sh
+LD_PRELOAD=$SHIM
+CHATSEC_SLOW_FSYNC_MS=300
+ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0
+export LD_PRELOAD CHATSEC_SLOW_FSYNC_MS ASAN_OPTIONS
+exec "$REAL_CHATSECD" "\$@"
+EOF
+chmod 755 "$CHATSECD"
+
+start_server
+wire_register a alice
+wire_register b0 bob
+for ((k = 1; k <= K; k++)); do
+	wire_resume "b$k" bob
+done
+
+# A send waits for the disk; bob's `who` meanwhile is answered at once.
+conn_send a '{"jsonrpc":"2.0","id":999,"method":"send","params":{"to":"#general","cid":"probe","body":"cHJvYmU="}}'
+wire_ok b0 who '{}' >/dev/null
+[ -z "$(jq -c 'select(.id == 999)' "$(conn_out a)")" ] ||
+	fail "the send was acked before bob's who was answered: the loop waited for the disk"
+wait_for_reply "$(conn_out a)" 999 30 | jq -e .result.id >/dev/null ||
+	fail "the probe send was not acked"
+
+# Alice's bursts, without waiting for the acks (ids 1001..).
+(
+	for ((j = 0; j < BURSTS; j++)); do
+		for ((i = 1; i <= PER; i++)); do
+			n=$((j * PER + i))
+			conn_send a "{\"jsonrpc\":\"2.0\",\"id\":$((1000 + n)),\"method\":\"send\",\"params\":{\"to\":\"#general\",\"cid\":\"s$n\",\"body\":\"c3RyZWFt\"}}"
+		done
+		sleep 0.05
+	done
+) &
+streamer=$!
+lib_track "$streamer"
+
+# Bob's connections sync one after another while the stream runs.
+for ((k = 1; k <= K; k++)); do
+	sleep 0.1
+	conn_send "b$k" "{\"jsonrpc\":\"2.0\",\"id\":$((9000 + k)),\"method\":\"sync\",\"params\":{\"since\":0}}"
+done
+wait "$streamer"
+
+# Every send acked; the ids alice was given, in order.
+last=$(wait_for_reply "$(conn_out a)" $((1000 + N)) 60 | jq .result.id)
+[ "$last" -gt 0 ] || fail "the last send was not acked with an id"
+acked=$(jq -cs '[.[] | select(.id != null and .id >= 999) | .result.id] | sort' "$(conn_out a)")
+assert_eq "$(jq length <<<"$acked")" "$((N + 1))" "alice's $N sends and the probe are all acked"
+
+for ((k = 1; k <= K; k++)); do
+	out=$(conn_out "b$k")
+	wait_for_reply "$out" $((9000 + k)) 30 >/dev/null
+	wait_until 30 "b$k to receive message $last" has_message "$out" "$last"
+	# What this connection was given: its sync page, then the events.
+	got=$(jq -cs --argjson sid $((9000 + k)) '
+		[.[] | if .id == $sid then (.result.more | if . then error("sync page not complete") else empty end), .result.messages[]
+		       elif .method == "message" then .params else empty end
+		     | select(.from == "alice") | .id]' "$out")
+	assert_eq "$(jq -c 'sort' <<<"$got")" "$acked" \
+		"b$k got each of alice's messages (sync, then events)"
+	assert_eq "$(jq -c 'length == (unique | length)' <<<"$got")" true \
+		"b$k got no message twice"
+	assert_eq "$(jq -c '. == sort' <<<"$got")" true "b$k got them in id order"
+done
