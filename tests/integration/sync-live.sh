@@ -10,7 +10,9 @@
 #   moment later.  Alice streams 450 sends in bursts while eight fresh
 #   connections of bob's sync at staggered moments: each must get every one
 #   of alice's messages exactly once, in id order, from its sync page and
-#   then its events.
+#   then its events;
+# * sync returns the messages of the rooms one is a member of now and one's
+#   DMs: not one's own messages in a room one has left.
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 . "$LIB_DIR/wire-lib.sh"
@@ -97,3 +99,14 @@ for ((k = 1; k <= K; k++)); do
 		"b$k got no message twice"
 	assert_eq "$(jq -c '. == sort' <<<"$got")" true "b$k got them in id order"
 done
+
+# Bob's own message in a room he has left is not synced; his DM is.
+wire_ok a room_create '{"room":"#side","invite_only":false}' >/dev/null
+wire_ok b0 room_join '{"room":"#side"}' >/dev/null
+side=$(wire_ok b0 send '{"to":"#side","cid":"side1","body":"c2lkZQ=="}' | jq .id)
+dm=$(wire_ok b0 send '{"to":"alice","cid":"dm1","body":"ZG0="}' | jq .id)
+got=$(wire_ok b0 sync "{\"since\":$last}" | jq -c '[.messages[].id]')
+assert_eq "$got" "[$side,$dm]" "bob syncs his #side message and his DM while a member"
+wire_ok b0 room_leave '{"room":"#side"}' >/dev/null
+got=$(wire_ok b0 sync "{\"since\":$last}" | jq -c '[.messages[].id]')
+assert_eq "$got" "[$dm]" "after leaving #side bob syncs only his DM"
