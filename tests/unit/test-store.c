@@ -1,4 +1,4 @@
-/* chatsec — chatsecd store: room standings read through the cache, lazy commits.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
+/* chatsec — chatsecd store: room standings read through the cache, lazy commits, sync pages.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -271,6 +271,117 @@ test_many(void **state)
 	}
 }
 
+/* Message ids a sync page returned. */
+struct page {
+	int64_t		 id[600];
+	int		 n;
+};
+
+static int
+page_add(void *arg, const struct store_msg *m)
+{
+	struct page	*pg = arg;
+
+	pg->id[pg->n++] = m->id;
+	return (pg->n == (int)(sizeof pg->id / sizeof pg->id[0]));
+}
+
+static int64_t
+add_msg(struct store *st, int64_t from, int64_t room, int64_t to, int i)
+{
+	struct store_msg	 m;
+	char			 cid[16];
+
+	memset(&m, 0, sizeof m);
+	snprintf(cid, sizeof cid, "c%d", i);
+	m.ts = i;
+	m.sender_id = from;
+	m.room_id = room;
+	m.rcpt_id = to;
+	m.cid = cid;
+	m.body = (const uint8_t *)"x";
+	m.bodylen = 1;
+	assert_int_equal(store_msg_insert(st, &m), 0);
+	return (m.id);
+}
+
+/*
+ * Sync pages: whatever the since and the page size, a page is the first
+ * messages visible to the account after since (the rooms it is a member of,
+ * its DMs either way, no deleted message, deletion records of what it may
+ * see), as a scan of every message would give.
+ */
+static void
+test_sync_pages(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_msg_ref	 ref;
+	struct page		 pg;
+	int64_t			 carol, other, id, rec, want[700], since, last;
+	int			 nwant = 0, i, j, w, kind, role, muted;
+	int			 limits[] = { 1, 2, 3, 7, 50, 501 };
+	int			 ingeneral;
+
+	carol = make_account(f->st, "carol");
+	other = make_room(f->st, "#other", f->bob);
+	ingeneral = store_member_get(f->st, STORE_GENERAL_ROOM, f->alice,
+	    &role, &muted) == 0;
+	assert_int_equal(store_begin(f->st), 0);
+	for (i = 0; i < 420; i++) {
+		kind = (i * 5 + i / 7) % 7;
+		switch (kind) {
+		case 0: id = add_msg(f->st, f->bob, f->room, 0, i); break;
+		case 1: id = add_msg(f->st, f->bob, other, 0, i); break;
+		case 2: id = add_msg(f->st, f->alice, 0, f->bob, i); break;
+		case 3: id = add_msg(f->st, f->bob, 0, f->alice, i); break;
+		case 4: id = add_msg(f->st, f->bob, 0, carol, i); break;
+		case 5: id = add_msg(f->st, f->alice, f->room, 0, i); break;
+		default: id = add_msg(f->st, carol, STORE_GENERAL_ROOM, 0, i);
+		}
+		w = kind != 1 && kind != 4 && (kind != 6 || ingeneral);
+		if (i % 11 == 5) {
+			/* Deleted at once: gone, and its record in its place. */
+			assert_int_equal(store_msg_get(f->st, id, &ref), 0);
+			assert_int_equal(store_msg_delete(f->st, &ref, f->bob,
+			    i, &rec), 0);
+			if (w)
+				want[nwant++] = rec;
+		} else if (w)
+			want[nwant++] = id;
+	}
+	assert_int_equal(store_commit(f->st), 0);
+	assert_true(nwant > 200);
+
+	/* Every since from before the first message to after the last. */
+	assert_int_equal(store_msg_max_id(f->st, &last), 0);
+	for (since = 0; since <= last; since++) {
+		for (j = 0; j < (int)(sizeof limits / sizeof limits[0]); j++) {
+			memset(&pg, 0, sizeof pg);
+			assert_int_equal(store_msg_sync(f->st, f->alice,
+			    since, limits[j], page_add, &pg), 0);
+			for (i = 0; i < nwant && want[i] <= since; i++)
+				;
+			w = nwant - i < limits[j] ? nwant - i : limits[j];
+			assert_int_equal(pg.n, w);
+			for (w = 0; w < pg.n; w++)
+				assert_int_equal(pg.id[w], want[i + w]);
+		}
+	}
+
+	/* Paging 7 at a time walks the whole list once. */
+	for (since = 0, i = 0;;) {
+		memset(&pg, 0, sizeof pg);
+		assert_int_equal(store_msg_sync(f->st, f->alice, since, 7,
+		    page_add, &pg), 0);
+		if (pg.n == 0)
+			break;
+		for (w = 0; w < pg.n; w++)
+			assert_int_equal(pg.id[w], want[i++]);
+		since = pg.id[pg.n - 1];
+	}
+	assert_int_equal(i, nwant);
+}
+
 /*
  * A lazy transaction (audit rows and session times without a message)
  * commits without waiting for the disk; whatever follows it, commit or
@@ -323,6 +434,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lazy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_pages, setup,
+		    teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
