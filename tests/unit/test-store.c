@@ -1,4 +1,4 @@
-/* chatsec — chatsecd store: room standings read through the cache, lazy commits, sync pages.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
+/* chatsec — chatsecd store: room standings read through the cache, lazy commits, sync and history pages.  Copyright (c) 2026 The chatsec authors.  ISC licence. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -383,6 +383,60 @@ test_sync_pages(void **state)
 }
 
 /*
+ * DM history pages: for every before and page size, the newest messages of
+ * the conversation before it (both directions, not other DMs of either,
+ * no deleted message), newest first.
+ */
+static void
+test_dm_history(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_msg_ref	 ref;
+	struct page		 pg;
+	int64_t			 carol, id, rec, want[400], before, last;
+	int			 nwant = 0, i, j, w, kind;
+	int			 limits[] = { 1, 2, 5, 50 };
+
+	carol = make_account(f->st, "carol");
+	assert_int_equal(store_begin(f->st), 0);
+	for (i = 0; i < 300; i++) {
+		kind = (i * 3 + i / 5) % 4;
+		switch (kind) {
+		case 0: id = add_msg(f->st, f->alice, 0, f->bob, i); break;
+		case 1: id = add_msg(f->st, f->bob, 0, f->alice, i); break;
+		case 2: id = add_msg(f->st, f->alice, 0, carol, i); break;
+		default: id = add_msg(f->st, carol, 0, f->bob, i);
+		}
+		w = kind <= 1;
+		if (i % 9 == 4) {
+			assert_int_equal(store_msg_get(f->st, id, &ref), 0);
+			assert_int_equal(store_msg_delete(f->st, &ref, f->bob,
+			    i, &rec), 0);
+			if (w)
+				want[nwant++] = rec;
+		} else if (w)
+			want[nwant++] = id;
+	}
+	assert_int_equal(store_commit(f->st), 0);
+	assert_true(nwant > 100);
+
+	assert_int_equal(store_msg_max_id(f->st, &last), 0);
+	for (before = last + 1; before >= 0; before--) {
+		for (j = 0; j < (int)(sizeof limits / sizeof limits[0]); j++) {
+			memset(&pg, 0, sizeof pg);
+			assert_int_equal(store_msg_history(f->st, 0, f->bob,
+			    f->alice, before, limits[j], page_add, &pg), 0);
+			for (i = nwant - 1; i >= 0 && want[i] >= before; i--)
+				;
+			w = i + 1 < limits[j] ? i + 1 : limits[j];
+			assert_int_equal(pg.n, w);
+			for (w = 0; w < pg.n; w++)
+				assert_int_equal(pg.id[w], want[i - w]);
+		}
+	}
+}
+
+/*
  * A lazy transaction (audit rows and session times without a message)
  * commits without waiting for the disk; whatever follows it, commit or
  * rollback, is durable again, and what it wrote is there after a reopen.
@@ -435,6 +489,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lazy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_pages, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_dm_history, setup,
 		    teardown),
 	};
 
