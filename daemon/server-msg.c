@@ -27,11 +27,14 @@
  * one.  The batch is bounded (batch_max): a full batch waits for the sync
  * under way and is committed at once.
  *
- * A transaction never spans two callbacks, and sync, history and delete
- * first wait for the sync under way (msg_drain()), so they see only
- * messages that are on disk and already published.  Together with "events
- * only after the first sync with more=false" this gives each connection
- * every message exactly once and in order.
+ * Message ids grow in commit order and one batch at a time is published,
+ * so the published messages are exactly those up to msg_published.  sync
+ * and history read no further: what they return is on disk and already
+ * sent as events, and what is still waiting for the disk comes as events
+ * after.  Together with "events only after the first sync with more=false"
+ * this gives each connection every message exactly once and in order.  A
+ * deletion, which makes a message id of its own, first waits for the sync
+ * under way (msg_drain()) to keep the order.
  */
 
 /* What a JSON message costs beyond its base64 body, generously. */
@@ -63,6 +66,8 @@ static struct msg_entries msg_batch = TAILQ_HEAD_INITIALIZER(msg_batch);
 static size_t		 msg_nbatch;
 /* Committed, waiting for the log's sync before acks and events. */
 static struct msg_entries msg_syncing = TAILQ_HEAD_INITIALIZER(msg_syncing);
+/* The newest message id on disk and published. */
+static int64_t		 msg_published;
 static struct event	*msg_ev;
 static int64_t		 msg_last_ts;
 static int		 msg_flushing;
@@ -76,6 +81,8 @@ msg_init(void)
 	if ((msg_ev = event_new(server_base, -1, 0, msg_batch_cb, NULL)) ==
 	    NULL)
 		FATALX("event_new");
+	if (store_msg_max_id(server_store, &msg_published) != 0)
+		FATALX("cannot read the newest message id");
 }
 
 /* Commit what is pending, wait for the disk, free the event (shutdown). */
@@ -249,6 +256,8 @@ msg_batch_done(struct msg_entries *batch, int failed)
 			bm.bodylen = e->bodylen;
 			bm.file = e->file;
 			msg_publish(&bm);
+			if (e->msg_id > msg_published)
+				msg_published = e->msg_id;
 		}
 		if (e->c != NULL)
 			e->c->nsending--;
@@ -581,7 +590,6 @@ msg_cmd_sync(struct client *c, struct rpc_req *req)
 	int64_t			 since, room_since = -1, room_last = 0;
 	int			 rc, room_more = 0;
 
-	msg_drain();
 
 	if (rpc_get(req->params, "since") != NULL) {
 		since = rpc_get_int(req->params, "since", 0);
@@ -604,7 +612,7 @@ msg_cmd_sync(struct client *c, struct rpc_req *req)
 	pg.array = json_object_new_array();
 	pg.limit = CS_SYNC_PAGE;
 	pg.last_id = since;
-	if (store_msg_sync(server_store, c->account_id, since,
+	if (store_msg_sync(server_store, c->account_id, since, msg_published,
 	    CS_SYNC_PAGE + 1, msg_page_add, &pg) != 0) {
 		json_object_put(pg.array);
 		cmd_error(c, req->id, CS_ERR_INTERNAL, NULL, NULL);
@@ -644,10 +652,11 @@ msg_cmd_history(struct client *c, struct rpc_req *req)
 	char			 name[NAME_ROOM_SIZE], msg[512];
 	int			 rc, i;
 
-	msg_drain();
 
 	conv = rpc_get_str(req->params, "conv", "");
 	before = rpc_get_int(req->params, "before", INT64_MAX);
+	if (before > msg_published)
+		before = msg_published + 1;	/* only what is on disk */
 	if ((rc = msg_resolve(conv, &room, &peer, name, sizeof name)) != 0) {
 		cmd_error(c, req->id, rc == -1 ? CS_ERR_INTERNAL :
 		    CS_ERR_NO_SUCH_CONV, NULL, NULL);
@@ -839,4 +848,5 @@ msg_cmd_delete(struct client *c, struct rpc_req *req)
 	bm.to = m.to;
 	bm.deletes = id;
 	msg_publish(&bm);
+	msg_published = rec_id;
 }

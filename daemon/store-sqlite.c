@@ -1169,10 +1169,11 @@ store_msg_rows(struct store *st, sqlite3_stmt *s,
 	return (0);
 }
 
-/* Messages visible to account after since, oldest first. */
+/* Messages visible to account after since (up to upto), oldest first. */
 int
-store_msg_sync(struct store *st, int64_t account, int64_t since, int limit,
-    int (*cb)(void *, const struct store_msg *), void *arg)
+store_msg_sync(struct store *st, int64_t account, int64_t since,
+    int64_t upto, int limit, int (*cb)(void *, const struct store_msg *),
+    void *arg)
 {
 	sqlite3_stmt	*s;
 	int64_t		 bound;
@@ -1186,6 +1187,8 @@ store_msg_sync(struct store *st, int64_t account, int64_t since, int limit,
 	sqlite3_bind_int(s, 3, limit - 1);
 	if (store_step_int64(st, s, "sync bound", &bound) != 0)
 		return (-1);
+	if (bound > upto)
+		bound = upto;
 
 	if ((s = store_stmt(st, ST_MSG_SYNC)) == NULL)
 		return (-1);

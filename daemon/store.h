@@ -220,11 +220,11 @@ int	 store_msg_max_id(struct store *, int64_t *id);
 /*
  * Message reads call cb for each row (borrowed for the call only); cb
  * returns non-zero to stop.  Sync: messages visible to account with
- * id > since, oldest first, at most limit.
+ * since < id <= upto, oldest first, at most limit.
  */
 int	 store_msg_sync(struct store *, int64_t account, int64_t since,
-	    int limit, int (*cb)(void *, const struct store_msg *),
-	    void *arg);
+	    int64_t upto, int limit,
+	    int (*cb)(void *, const struct store_msg *), void *arg);
 /* Messages of a room (room != 0) or of the DM between a and b, with
  * id < before, newest first, at most limit. */
 int	 store_msg_history(struct store *, int64_t room, int64_t a, int64_t b,

@@ -4,8 +4,9 @@
 #
 # The server commits a batch, syncs its log in the background, and only
 # then acks the sends and sends the events.  On a slow disk (every fsync
-# takes 300 ms here, tests/shim/slow-fsync.c):
-# * the server answers others while a send waits for the disk;
+# takes 500 ms here, tests/shim/slow-fsync.c):
+# * the server answers others while a send waits for the disk, and a
+#   history read meanwhile does not show the message not yet on disk;
 # * a sync arriving meanwhile must not return what will come as an event a
 #   moment later.  Alice streams 450 sends in bursts while eight fresh
 #   connections of bob's sync at staggered moments: each must get every one
@@ -36,7 +37,7 @@ CHATSECD=$T/chatsecd-slow-disk
 cat >"$CHATSECD" <<EOF
 #!/bin/sh
 LD_PRELOAD=$SHIM
-CHATSEC_SLOW_FSYNC_MS=300
+CHATSEC_SLOW_FSYNC_MS=500
 ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0
 export LD_PRELOAD CHATSEC_SLOW_FSYNC_MS ASAN_OPTIONS
 exec "$REAL_CHATSECD" "\$@"
@@ -50,11 +51,15 @@ for ((k = 1; k <= K; k++)); do
 	wire_resume "b$k" bob
 done
 
-# A send waits for the disk; bob's `who` meanwhile is answered at once.
+# A send waits for the disk; bob's `who` and `history` meanwhile are
+# answered at once, and the history does not have it yet.
 conn_send a '{"jsonrpc":"2.0","id":999,"method":"send","params":{"to":"#general","cid":"probe","body":"cHJvYmU="}}'
 wire_ok b0 who '{}' >/dev/null
+h=$(wire_ok b0 history '{"conv":"#general"}')
 [ -z "$(jq -c 'select(.id == 999)' "$(conn_out a)")" ] ||
-	fail "the send was acked before bob's who was answered: the loop waited for the disk"
+	fail "the send was acked before bob's who and history were answered: the loop waited for the disk"
+assert_eq "$(jq -c '[.messages[] | select(.cid == "probe")] | length' <<<"$h")" 0 \
+	"history shows no message that is not yet on disk"
 wait_for_reply "$(conn_out a)" 999 30 | jq -e .result.id >/dev/null ||
 	fail "the probe send was not acked"
 

@@ -358,7 +358,7 @@ test_sync_pages(void **state)
 		for (j = 0; j < (int)(sizeof limits / sizeof limits[0]); j++) {
 			memset(&pg, 0, sizeof pg);
 			assert_int_equal(store_msg_sync(f->st, f->alice,
-			    since, limits[j], page_add, &pg), 0);
+			    since, INT64_MAX, limits[j], page_add, &pg), 0);
 			for (i = 0; i < nwant && want[i] <= since; i++)
 				;
 			w = nwant - i < limits[j] ? nwant - i : limits[j];
@@ -371,8 +371,8 @@ test_sync_pages(void **state)
 	/* Paging 7 at a time walks the whole list once. */
 	for (since = 0, i = 0;;) {
 		memset(&pg, 0, sizeof pg);
-		assert_int_equal(store_msg_sync(f->st, f->alice, since, 7,
-		    page_add, &pg), 0);
+		assert_int_equal(store_msg_sync(f->st, f->alice, since,
+		    INT64_MAX, 7, page_add, &pg), 0);
 		if (pg.n == 0)
 			break;
 		for (w = 0; w < pg.n; w++)
