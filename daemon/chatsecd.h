@@ -170,6 +170,7 @@ enum client_state {
 #define CLIENT_PAUSED	0x4	/* not reading: own output piling up */
 #define CLIENT_THROTTLED 0x8	/* not reading: over its request rate */
 #define CLIENT_FLUSHQ	0x10	/* on the list of connections to write */
+#define CLIENT_WAITING	0x20	/* not reading: the message batch is full */
 
 struct online;
 struct auth_reg;
@@ -238,6 +239,7 @@ unsigned int client_close_account(int64_t account,
 unsigned int client_count(void);
 void	 client_close_all(void);
 void	 client_heap_setup(void);
+void	 client_resume_waiting(void);
 
 /* ---- server-cmd.c ---------------------------------------------------- */
 #define CMD_NOHELLO	0x1	/* allowed before hello */
@@ -316,6 +318,7 @@ void	 msg_init(void);
 void	 msg_free(void);
 void	 msg_flush(void);
 void	 msg_flush_wait(void);
+int	 msg_batch_full(void);
 void	 msg_drain(void);
 void	 msg_schedule(void);
 void	 msg_client_gone(struct client *);

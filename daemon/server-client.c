@@ -84,6 +84,8 @@ static struct clients	 client_dead = TAILQ_HEAD_INITIALIZER(client_dead);
 static struct event	*client_reaper;
 static struct clients	 client_flushq = TAILQ_HEAD_INITIALIZER(client_flushq);
 static struct event	*client_flusher;
+static struct event	*client_resumer;	/* the batch has room again */
+static unsigned int	 client_nwaiting;	/* CLIENT_WAITING set, at most */
 static struct event	*client_trimmer;
 static uint64_t		 client_next_id = 1;
 static unsigned int	 client_n;
@@ -464,7 +466,8 @@ static void
 client_update_read(struct client *c)
 {
 	if (c->state == CLIENT_DEAD || c->state == CLIENT_CLOSING ||
-	    (c->flags & (CLIENT_BUSY|CLIENT_PAUSED|CLIENT_THROTTLED)))
+	    (c->flags & (CLIENT_BUSY|CLIENT_PAUSED|CLIENT_THROTTLED|
+	    CLIENT_WAITING)))
 		bufferevent_disable(c->bev, EV_READ);
 	else
 		bufferevent_enable(c->bev, EV_READ);
@@ -840,12 +843,20 @@ client_process_input(struct client *c)
 
 	while (c->state == CLIENT_GREETING || c->state == CLIENT_ANON ||
 	    c->state == CLIENT_READY) {
-		if (c->flags & (CLIENT_BUSY|CLIENT_PAUSED|CLIENT_THROTTLED))
+		if (c->flags & (CLIENT_BUSY|CLIENT_PAUSED|CLIENT_THROTTLED|
+		    CLIENT_WAITING))
 			return;
 		if (client_pause_if_full(c))
 			return;
 		if ((before = evbuffer_get_length(in)) == 0)
 			return;
+		if (c->state == CLIENT_READY && msg_batch_full()) {
+			/* Wait for the disk: see client_resume_waiting(). */
+			c->flags |= CLIENT_WAITING;
+			client_nwaiting++;
+			client_update_read(c);
+			return;
+		}
 		if (c->state == CLIENT_READY && !client_rate_ready(c))
 			return;
 		if (c->state != CLIENT_READY && c->prelogin_bytes + before >
@@ -968,6 +979,37 @@ client_event_cb(struct bufferevent *bev, short events, void *arg)
 	client_close(c, tls_error(bev, buf, sizeof buf));
 }
 
+/*
+ * The message batch is full while the disk syncs the one before it:
+ * logged-in connections stop being read (their requests wait in TCP, not in
+ * memory) instead of the loop waiting for the disk, and handshakes, output
+ * and everyone's replies carry on.  Once the batch has been committed the
+ * resumer reads them again, in connection order; one that fills the batch
+ * again waits for the next.
+ */
+static void
+client_resume_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct client	*c, *c1;
+
+	client_nwaiting = 0;
+	TAILQ_FOREACH_SAFE(c, &client_list, entry, c1) {
+		if ((c->flags & CLIENT_WAITING) == 0)
+			continue;
+		c->flags &= ~CLIENT_WAITING;
+		client_update_read(c);
+		client_process_input(c);
+	}
+}
+
+/* The batch has room: read the waiting connections at the end of the turn. */
+void
+client_resume_waiting(void)
+{
+	if (client_nwaiting != 0 && client_resumer != NULL)
+		event_active(client_resumer, EV_TIMEOUT, 1);
+}
+
 /* Take over an accepted TLS bufferevent from peer as a new connection. */
 struct client *
 client_create(struct bufferevent *bev, struct listen_peer *peer)
@@ -978,7 +1020,10 @@ client_create(struct bufferevent *bev, struct listen_peer *peer)
 		client_reaper = event_new(server_base, -1, 0, client_reap, NULL);
 		client_flusher = event_new(server_base, -1, 0,
 		    client_flush_all, NULL);
-		if (client_reaper == NULL || client_flusher == NULL)
+		client_resumer = event_new(server_base, -1, 0,
+		    client_resume_cb, NULL);
+		if (client_reaper == NULL || client_flusher == NULL ||
+		    client_resumer == NULL)
 			FATALX("event_new");
 	}
 
@@ -1021,6 +1066,9 @@ client_close_all(void)
 	if (client_flusher != NULL)
 		event_free(client_flusher);
 	client_flusher = NULL;
+	if (client_resumer != NULL)
+		event_free(client_resumer);
+	client_resumer = NULL;
 	if (client_trimmer != NULL)
 		event_free(client_trimmer);
 	client_trimmer = NULL;

@@ -24,8 +24,8 @@
  * only then are the sends acked and the messages published on the bus.  An
  * ack therefore always means "on disk".  One batch is in the disk's hands
  * at a time: what arrives meanwhile waits, and goes in the next, larger
- * one.  The batch is bounded (batch_max): a full batch waits for the sync
- * under way and is committed at once.
+ * one.  The batch is bounded (batch_max): while it is full, logged-in
+ * connections are not read (CLIENT_WAITING) until it is committed.
  *
  * Message ids grow in commit order and one batch at a time is published,
  * so the published messages are exactly those up to msg_published.  sync
@@ -310,6 +310,7 @@ msg_flush(void)
 	msg_flushing = 1;
 	TAILQ_CONCAT(&batch, &msg_batch, entry);
 	msg_nbatch = 0;
+	client_resume_waiting();
 
 	ts = clock_now_ms();
 	if (ts < msg_last_ts)
@@ -372,6 +373,13 @@ msg_flush(void)
 	if (!fsync_busy() && (msg_nbatch != 0 || audit_pending() != 0 ||
 	    auth_touch_pending() != 0))
 		msg_schedule();
+}
+
+/* Whether the batch is full: logged-in connections wait to be read. */
+int
+msg_batch_full(void)
+{
+	return (msg_nbatch >= (size_t)server_cfg.batch_max);
 }
 
 /* Wait for the sync under way: what is committed is then acked and sent. */
@@ -543,10 +551,9 @@ msg_cmd_send(struct client *c, struct rpc_req *req)
 	TAILQ_INSERT_TAIL(&msg_batch, e, entry);
 	msg_nbatch++;
 	c->nsending++;
-	if (msg_nbatch >= (size_t)server_cfg.batch_max) {
-		msg_drain();
-		msg_flush();
-	} else
+	if (msg_nbatch >= (size_t)server_cfg.batch_max)
+		msg_flush();	/* or, while the disk syncs, senders wait */
+	else
 		msg_schedule();
 }
 

@@ -44,7 +44,9 @@ exec "$REAL_CHATSECD" "\$@"
 EOF
 chmod 755 "$CHATSECD"
 
-start_server
+# Batches of 16 at most: the stream fills them while the disk syncs, so
+# the server stops reading senders until there is room (CLIENT_WAITING).
+start_server --batch-max 16
 wire_register a alice
 wire_register b0 bob
 for ((k = 1; k <= K; k++)); do
