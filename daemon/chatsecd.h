@@ -170,7 +170,7 @@ enum client_state {
 #define CLIENT_PAUSED	0x4	/* not reading: own output piling up */
 #define CLIENT_THROTTLED 0x8	/* not reading: over its request rate */
 #define CLIENT_FLUSHQ	0x10	/* on the list of connections to write */
-#define CLIENT_WAITING	0x20	/* not reading: the message batch is full */
+#define CLIENT_WAITING	0x20	/* not reading: writes wait for the disk */
 
 struct online;
 struct auth_reg;
@@ -296,8 +296,7 @@ char	*hash_make_sync(const char *pw, size_t pwlen);
 /* ---- server-fsync.c -------------------------------------------------- */
 int	 fsync_init(void);
 void	 fsync_free(void);
-int	 fsync_busy(void);
-void	 fsync_start(int fd, void (*)(int, void *), void *);
+void	 fsync_after(int fd, void (*)(void *), void *);
 void	 fsync_wait(void);
 
 /* ---- server-limit.c -------------------------------------------------- */
@@ -349,6 +348,8 @@ void	 files_cmd_get(struct client *, struct rpc_req *);
 int	 files_attachable(struct client *, const char *id, const char *cid,
 	    int64_t room, int64_t rcpt, char *msg, size_t msglen);
 void	 files_maintain(void);
+int	 files_acks_full(void);
+void	 files_client_gone(struct client *);
 
 /* ---- server-rights.c ------------------------------------------------ */
 /*

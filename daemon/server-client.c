@@ -444,6 +444,7 @@ client_kill(struct client *c)
 	hash_cancel(c->job);
 	c->job = NULL;
 	msg_client_gone(c);
+	files_client_gone(c);
 	TAILQ_REMOVE(&client_list, c, entry);
 	TAILQ_INSERT_TAIL(&client_dead, c, entry);
 	event_active(client_reaper, EV_TIMEOUT, 1);
@@ -850,7 +851,8 @@ client_process_input(struct client *c)
 			return;
 		if ((before = evbuffer_get_length(in)) == 0)
 			return;
-		if (c->state == CLIENT_READY && msg_batch_full()) {
+		if (c->state == CLIENT_READY && (msg_batch_full() ||
+		    files_acks_full())) {
 			/* Wait for the disk: see client_resume_waiting(). */
 			c->flags |= CLIENT_WAITING;
 			client_nwaiting++;
@@ -980,12 +982,12 @@ client_event_cb(struct bufferevent *bev, short events, void *arg)
 }
 
 /*
- * The message batch is full while the disk syncs the one before it:
- * logged-in connections stop being read (their requests wait in TCP, not in
- * memory) instead of the loop waiting for the disk, and handshakes, output
- * and everyone's replies carry on.  Once the batch has been committed the
- * resumer reads them again, in connection order; one that fills the batch
- * again waits for the next.
+ * The message batch is full while the disk syncs the one before it, or
+ * FILES_ACKS_MAX chunk replies wait for the disk: logged-in connections stop
+ * being read (their requests wait in TCP, not in memory) instead of the
+ * loop waiting for the disk, and handshakes, output and everyone's replies
+ * carry on.  Once there is room the resumer reads them again, in
+ * connection order; one that fills the bound again waits for the next.
  */
 static void
 client_resume_cb(evutil_socket_t fd, short events, void *arg)

@@ -25,16 +25,32 @@
  * CS_FILE_UPLOADS_MAX unfinished uploads per account, chunk order and
  * sizes, and who may read (a room's members now, a DM's two parties).
  *
- * Each chunk is committed in its own transaction before the reply, not on
- * the message batch: a chunk is up to 64 KiB, and holding a batch of them
- * in memory would make message latency depend on file traffic.  Since the
- * handler commits before it returns, a connection has at most one chunk
- * being stored; a client that pipelines file_put without reading replies
- * is paused like any other (server-client.c), and the frame limit bounds
- * what one request can carry.
+ * Each chunk is committed in its own transaction, not on the message
+ * batch: a chunk is up to 64 KiB, and holding a batch of them in memory
+ * would make message latency depend on file traffic.  The commit doesn't
+ * wait for the disk: the reply waits (a small files_ack, not the chunk) for
+ * the fsync thread's next sync of the log, so an upload neither stalls the
+ * loop nor is acknowledged before it is on disk.  At most FILES_ACKS_MAX
+ * replies wait at a time; past that, logged-in connections are not read
+ * until the disk catches up (CLIENT_WAITING).  A client that pipelines
+ * file_put without reading replies is paused like any other
+ * (server-client.c), and the frame limit bounds what one request can
+ * carry.
  */
 
 #define FILES_KEEP_MS	(24LL * 3600 * 1000)	/* unannounced files live */
+#define FILES_ACKS_MAX	256	/* file_put replies waiting for the disk */
+
+/* A stored chunk's reply, waiting for the sync of the log. */
+struct files_ack {
+	struct client		*c;		/* NULL once it has gone */
+	struct json_object	*id;		/* request id, owned */
+	int64_t			 have;
+	TAILQ_ENTRY(files_ack)	 entry;
+};
+TAILQ_HEAD(files_acks, files_ack);
+static struct files_acks files_acks = TAILQ_HEAD_INITIALIZER(files_acks);
+static size_t		 files_nacks;
 #define FILES_ID_TRIES	4
 /* The one answer for unknown, unreadable and unfinished: it tells nothing. */
 #define FILES_NOT_FOUND	"no such file"
@@ -204,18 +220,45 @@ files_cmd_begin(struct client *c, struct rpc_req *req)
 	cmd_reply(c, req->id, result);
 }
 
+/* file_put's reply: how many chunks the file has. */
+static void
+files_reply_have(struct client *c, struct json_object *id, int64_t have)
+{
+	struct json_object	*result;
+
+	result = json_object_new_object();
+	json_object_object_add(result, "have", json_object_new_int64(have));
+	cmd_reply(c, id, result);
+}
+
+/* The log is synced: the chunk is on disk, reply. */
+static void
+files_put_synced(void *arg)
+{
+	struct files_ack	*a = arg;
+
+	TAILQ_REMOVE(&files_acks, a, entry);
+	if (files_nacks-- == FILES_ACKS_MAX)
+		client_resume_waiting();
+	if (a->c != NULL)
+		files_reply_have(a->c, a->id, a->have);
+	json_object_put(a->id);
+	free(a);
+}
+
 /* file_put: store the next chunk of one of the caller's uploads. */
 void
 files_cmd_put(struct client *c, struct rpc_req *req)
 {
 	struct store_file	 f;
+	struct files_ack	*a;
 	struct json_object	*result;
 	const char		*b64;
 	uint8_t			*data;
 	char			 msg[256];
 	size_t			 len, cap;
 	int64_t			 seq, left, rest;
-	int			 n;
+	int			 n, logfd;
 
 	if (files_lookup(c, req, &f) != 0)
 		return;
@@ -281,7 +324,9 @@ files_cmd_put(struct client *c, struct rpc_req *req)
 		return;
 	}
 
-	if (store_begin(server_store) != 0 ||
+	logfd = store_log_fd(server_store);
+	if ((logfd != -1 ? store_begin_lazy(server_store) :
+	    store_begin(server_store)) != 0 ||
 	    store_file_chunk_put(server_store, f.id, seq, data, (size_t)n,
 	    clock_now_ms()) != 0) {
 		store_rollback(server_store);
@@ -296,9 +341,36 @@ files_cmd_put(struct client *c, struct rpc_req *req)
 		    "retry", NULL);
 		return;
 	}
-	result = json_object_new_object();
-	json_object_object_add(result, "have", json_object_new_int64(seq + 1));
-	cmd_reply(c, req->id, result);
+	if (logfd == -1) {
+		files_reply_have(c, req->id, seq + 1);
+		return;
+	}
+	a = xcalloc(1, sizeof *a);
+	a->c = c;
+	a->id = json_object_get(req->id);
+	a->have = seq + 1;
+	TAILQ_INSERT_TAIL(&files_acks, a, entry);
+	files_nacks++;
+	fsync_after(logfd, files_put_synced, a);
+}
+
+/* Whether file_put replies waiting for the disk are at their bound. */
+int
+files_acks_full(void)
+{
+	return (files_nacks >= FILES_ACKS_MAX);
+}
+
+/* A connection went away: its waiting replies are dropped. */
+void
+files_client_gone(struct client *c)
+{
+	struct files_ack	*a;
+
+	TAILQ_FOREACH(a, &files_acks, entry) {
+		if (a->c == c)
+			a->c = NULL;
+	}
 }
 
 /* file_end: every chunk is in; the file becomes finished and immutable. */

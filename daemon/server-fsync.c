@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,15 +13,31 @@
 
 #include "chatsecd.h"
 #include "log.h"
+#include "xmalloc.h"
 
 /*
- * One thread that runs fdatasync() for the loop, one call at a time.  The
- * message batch commits without waiting for the disk, hands the log's
- * descriptor here, and acknowledges its sends only when the sync is done;
- * meanwhile the loop goes on relaying, reading and handshaking instead of
- * sleeping in the kernel.  A byte on a pipe wakes the loop, which runs the
- * callback.  The thread touches only the fields below, under fsync_lock.
+ * One thread that runs fdatasync() on the database log for the loop.  A
+ * writer commits without waiting for the disk (store_begin_lazy()) and asks
+ * here to be called back once a sync that started after its commit is done
+ * (fsync_after()): the message batch acks its sends then, a file chunk its
+ * put.  Meanwhile the loop goes on relaying, reading and handshaking
+ * instead of sleeping in the kernel.  Waiters that arrive while a sync runs
+ * share the next one, so a busy disk syncs less often, not later.  A byte
+ * on a pipe wakes the loop.  The thread touches only the fields under
+ * fsync_lock.
+ *
+ * A failed sync stops chatsecd: the kernel may have dropped the pages it
+ * could not write, so nothing committed since the last good sync can be
+ * acknowledged; at the next start the database has what reached the disk,
+ * and the agents send again whatever was not acknowledged.
  */
+
+struct fsync_waiter {
+	void			(*cb)(void *);
+	void			*arg;
+	TAILQ_ENTRY(fsync_waiter) entry;
+};
+TAILQ_HEAD(fsync_waiters, fsync_waiter);
 
 static pthread_mutex_t	 fsync_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 fsync_cond = PTHREAD_COND_INITIALIZER;
@@ -34,8 +51,9 @@ static int		 fsync_error;		/* its errno, or 0 */
 /* Loop side only. */
 static int		 fsync_pipe[2] = { -1, -1 };
 static struct event	*fsync_ev;
-static void		(*fsync_cb)(int, void *);
-static void		*fsync_arg;
+static int		 fsync_logfd = -1;
+static struct fsync_waiters fsync_cur = TAILQ_HEAD_INITIALIZER(fsync_cur);
+static struct fsync_waiters fsync_next = TAILQ_HEAD_INITIALIZER(fsync_next);
 
 /* The thread: sync what is asked, say so, wait for the next. */
 static void *
@@ -68,27 +86,50 @@ fsync_worker(void *arg)
 	return (NULL);
 }
 
-/* If the sync is done, forget it and run its callback. */
+/* Hand the thread a sync for the waiters on fsync_cur. */
+static void
+fsync_start(void)
+{
+	pthread_mutex_lock(&fsync_lock);
+	fsync_fd = fsync_logfd;
+	fsync_done = 0;
+	pthread_cond_broadcast(&fsync_cond);
+	pthread_mutex_unlock(&fsync_lock);
+}
+
+/*
+ * If the sync under way is done: start the next one for the waiters that
+ * came meanwhile, then call back those it covered, in order.
+ */
 static void
 fsync_finish(void)
 {
-	void	(*cb)(int, void *);
-	void	*arg;
-	int	 done, error;
+	struct fsync_waiters	 done = TAILQ_HEAD_INITIALIZER(done);
+	struct fsync_waiter	*w;
+	int			 finished, error;
 
 	pthread_mutex_lock(&fsync_lock);
-	done = fsync_fd != -1 && fsync_done;
+	finished = fsync_fd != -1 && fsync_done;
 	error = fsync_error;
-	if (done)
+	if (finished)
 		fsync_fd = -1;
 	pthread_mutex_unlock(&fsync_lock);
-	if (!done)
+	if (!finished)
 		return;
-	cb = fsync_cb;
-	arg = fsync_arg;
-	fsync_cb = NULL;
-	fsync_arg = NULL;
-	cb(error, arg);
+	if (error != 0)
+		FATALX("store: syncing the database log failed: %s",
+		    strerror(error));
+
+	TAILQ_CONCAT(&done, &fsync_cur, entry);
+	if (!TAILQ_EMPTY(&fsync_next)) {
+		TAILQ_CONCAT(&fsync_cur, &fsync_next, entry);
+		fsync_start();
+	}
+	while ((w = TAILQ_FIRST(&done)) != NULL) {
+		TAILQ_REMOVE(&done, w, entry);
+		w->cb(w->arg);
+		free(w);
+	}
 }
 
 /* Loop side: the pipe woke us. */
@@ -136,36 +177,32 @@ fsync_init(void)
 	return (0);
 }
 
-/* Whether a sync is under way (its callback not yet run). */
-int
-fsync_busy(void)
-{
-	return (fsync_cb != NULL);
-}
-
 /*
- * Sync fd in the background, then call cb(errno or 0, arg) on the loop.
- * One at a time: the caller checks fsync_busy() first.
+ * Call cb(arg) on the loop once fd (the database log: always the same) is
+ * synced by a sync that starts after this call.
  */
 void
-fsync_start(int fd, void (*cb)(int, void *), void *arg)
+fsync_after(int fd, void (*cb)(void *), void *arg)
 {
-	if (fsync_busy())
-		FATALX("fsync_start: one is under way");
-	fsync_cb = cb;
-	fsync_arg = arg;
-	pthread_mutex_lock(&fsync_lock);
-	fsync_fd = fd;
-	fsync_done = 0;
-	pthread_cond_broadcast(&fsync_cond);
-	pthread_mutex_unlock(&fsync_lock);
+	struct fsync_waiter	*w;
+
+	w = xcalloc(1, sizeof *w);
+	w->cb = cb;
+	w->arg = arg;
+	fsync_logfd = fd;
+	if (!TAILQ_EMPTY(&fsync_cur)) {
+		TAILQ_INSERT_TAIL(&fsync_next, w, entry);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&fsync_cur, w, entry);
+	fsync_start();
 }
 
-/* Block until the sync under way (if any) is done and run its callback. */
+/* Block until the sync under way (if any) is done and call its waiters. */
 void
 fsync_wait(void)
 {
-	if (!fsync_busy())
+	if (TAILQ_EMPTY(&fsync_cur))
 		return;
 	pthread_mutex_lock(&fsync_lock);
 	while (!fsync_done)
@@ -174,11 +211,12 @@ fsync_wait(void)
 	fsync_finish();
 }
 
-/* Finish the sync under way and stop the thread. */
+/* Finish every sync asked for and stop the thread. */
 void
 fsync_free(void)
 {
-	fsync_wait();
+	while (!TAILQ_EMPTY(&fsync_cur))
+		fsync_wait();
 	if (fsync_running) {
 		pthread_mutex_lock(&fsync_lock);
 		fsync_stopping = 1;

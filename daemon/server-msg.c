@@ -266,19 +266,10 @@ msg_batch_done(struct msg_entries *batch, int failed)
 	}
 }
 
-/*
- * The log is synced: the batch is on disk.  A failed sync leaves no way to
- * know what is (the kernel may have dropped the pages it couldn't write),
- * so chatsecd stops rather than ack anything: at the next start the
- * database has what reached the disk, and the agents send again whatever
- * was not acked (the cid makes that safe).
- */
+/* The log is synced: the batch is on disk (server-fsync.c). */
 static void
-msg_synced(int error, void *arg)
+msg_synced(void *arg)
 {
-	if (error != 0)
-		FATALX("store: syncing the message log failed: %s",
-		    strerror(error));
 	msg_batch_done(&msg_syncing, 0);
 	if (msg_nbatch != 0 || audit_pending() != 0 ||
 	    auth_touch_pending() != 0)
@@ -292,8 +283,8 @@ msg_synced(int error, void *arg)
  * crash, and the next batch with a message makes them durable with it.
  * Without a log to sync (an in-memory store) the commit is durable itself.
  * A failure stores nothing and every sender is told so (the cid makes a
- * retry safe).  While a sync is under way nothing is committed: the batch
- * grows and msg_synced() asks for the next turn.
+ * retry safe).  While the last batch waits for its sync nothing is
+ * committed: the batch grows and msg_synced() asks for the next turn.
  */
 void
 msg_flush(void)
@@ -304,7 +295,7 @@ msg_flush(void)
 	int64_t			 ts;
 	int			 rc, failed = 0, logfd;
 
-	if (msg_flushing || fsync_busy() || (msg_nbatch == 0 &&
+	if (msg_flushing || !TAILQ_EMPTY(&msg_syncing) || (msg_nbatch == 0 &&
 	    audit_pending() == 0 && auth_touch_pending() == 0))
 		return;
 	msg_flushing = 1;
@@ -366,12 +357,12 @@ msg_flush(void)
 
 	if (!failed && logfd != -1) {
 		TAILQ_CONCAT(&msg_syncing, &batch, entry);
-		fsync_start(logfd, msg_synced, NULL);
+		fsync_after(logfd, msg_synced, NULL);
 	} else
 		msg_batch_done(&batch, failed);
 	msg_flushing = 0;
-	if (!fsync_busy() && (msg_nbatch != 0 || audit_pending() != 0 ||
-	    auth_touch_pending() != 0))
+	if (TAILQ_EMPTY(&msg_syncing) && (msg_nbatch != 0 ||
+	    audit_pending() != 0 || auth_touch_pending() != 0))
 		msg_schedule();
 }
 
@@ -382,11 +373,12 @@ msg_batch_full(void)
 	return (msg_nbatch >= (size_t)server_cfg.batch_max);
 }
 
-/* Wait for the sync under way: what is committed is then acked and sent. */
+/* Wait for the batch's sync: what is committed is then acked and sent. */
 void
 msg_drain(void)
 {
-	fsync_wait();
+	while (!TAILQ_EMPTY(&msg_syncing))
+		fsync_wait();
 }
 
 /* Commit everything now and wait for the disk (a full queue, shutdown). */

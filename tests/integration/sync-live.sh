@@ -5,8 +5,9 @@
 # The server commits a batch, syncs its log in the background, and only
 # then acks the sends and sends the events.  On a slow disk (every fsync
 # takes 500 ms here, tests/shim/slow-fsync.c):
-# * the server answers others while a send waits for the disk, and a
-#   history read meanwhile does not show the message not yet on disk;
+# * the server answers others while a send or a file chunk waits for the
+#   disk, and a history read meanwhile does not show the message not yet
+#   on disk;
 # * a sync arriving meanwhile must not return what will come as an event a
 #   moment later.  Alice streams 450 sends in bursts while eight fresh
 #   connections of bob's sync at staggered moments: each must get every one
@@ -64,6 +65,17 @@ assert_eq "$(jq -c '[.messages[] | select(.cid == "probe")] | length' <<<"$h")" 
 	"history shows no message that is not yet on disk"
 wait_for_reply "$(conn_out a)" 999 30 | jq -e .result.id >/dev/null ||
 	fail "the probe send was not acked"
+
+# A file chunk waits for the disk the same way, and nothing else does.
+fid=$(wire_ok a file_begin '{"to":"#general","size":100,"chunks":1}' | jq -r .file)
+chunk=$(head -c 100 /dev/urandom | base64 -w0)
+conn_send a "{\"jsonrpc\":\"2.0\",\"id\":998,\"method\":\"file_put\",\"params\":{\"file\":\"$fid\",\"seq\":0,\"data\":\"$chunk\"}}"
+wire_ok b0 who '{}' >/dev/null
+[ -z "$(jq -c 'select(.id == 998)' "$(conn_out a)")" ] ||
+	fail "the chunk was acknowledged before bob's who was answered: the loop waited for the disk"
+assert_eq "$(wait_for_reply "$(conn_out a)" 998 30 | jq -c .result)" '{"have":1}' \
+	"the chunk is acknowledged once on disk"
+wire_ok a file_end "{\"file\":\"$fid\"}" >/dev/null
 
 # Alice's bursts, without waiting for the acks (ids 1001..).
 (
