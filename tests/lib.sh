@@ -244,7 +244,9 @@ pick_port()
 	local p i
 	for ((i = 0; i < 50; i++)); do
 		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
-		if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]; then
+		# Any socket on the port, not only a listener: a client's
+		# ephemeral port (live or in TIME_WAIT) also fails a bind.
+		if [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ]; then
 			echo "$p"
 			return 0
 		fi
