@@ -2,9 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +11,7 @@
 
 #include "chatsecd.h"
 #include "log.h"
+#include "server-thread.h"
 #include "xmalloc.h"
 
 /*
@@ -147,32 +146,9 @@ fsync_wakeup(evutil_socket_t fd, short events, void *arg)
 int
 fsync_init(void)
 {
-	sigset_t	 all, old;
-	int		 i, flags;
-
-	if (pipe(fsync_pipe) != 0) {
-		LOG_WARN("pipe");
+	if (thread_wake_pipe(fsync_pipe, fsync_wakeup, &fsync_ev) != 0 ||
+	    thread_start(&fsync_thread, fsync_worker, NULL) != 0)
 		return (-1);
-	}
-	for (i = 0; i < 2; i++) {
-		flags = fcntl(fsync_pipe[i], F_GETFL);
-		fcntl(fsync_pipe[i], F_SETFL, flags | O_NONBLOCK);
-		fcntl(fsync_pipe[i], F_SETFD, FD_CLOEXEC);
-	}
-	fsync_ev = event_new(server_base, fsync_pipe[0], EV_READ|EV_PERSIST,
-	    fsync_wakeup, NULL);
-	if (fsync_ev == NULL || event_add(fsync_ev, NULL) != 0)
-		FATALX("event_new");
-
-	/* The thread takes no signals: the loop thread handles them all. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	errno = pthread_create(&fsync_thread, NULL, fsync_worker, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (errno != 0) {
-		LOG_WARN("pthread_create");
-		return (-1);
-	}
 	fsync_running = 1;
 	return (0);
 }

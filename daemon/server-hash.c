@@ -5,9 +5,7 @@
 #include <sys/syscall.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +16,7 @@
 
 #include "chatsecd.h"
 #include "log.h"
+#include "server-thread.h"
 #include "xmalloc.h"
 
 /*
@@ -175,42 +174,21 @@ hash_wakeup(evutil_socket_t fd, short events, void *arg)
 int
 hash_init(int threads, int queue)
 {
-	sigset_t	 all, old;
 	long		 ncpu;
-	int		 i, flags;
 
 	if (threads <= 0) {
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = ncpu > 0 ? (int)ncpu : 1;
 	}
 	hash_limit = queue;
-	if (pipe(hash_pipe) != 0) {
-		LOG_WARN("pipe");
+	if (thread_wake_pipe(hash_pipe, hash_wakeup, &hash_ev) != 0)
 		return (-1);
-	}
-	for (i = 0; i < 2; i++) {
-		flags = fcntl(hash_pipe[i], F_GETFL);
-		fcntl(hash_pipe[i], F_SETFL, flags | O_NONBLOCK);
-		fcntl(hash_pipe[i], F_SETFD, FD_CLOEXEC);
-	}
-	hash_ev = event_new(server_base, hash_pipe[0], EV_READ|EV_PERSIST,
-	    hash_wakeup, NULL);
-	if (hash_ev == NULL || event_add(hash_ev, NULL) != 0)
-		FATALX("event_new");
-
-	/* Workers take no signals: the loop thread handles them all. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
 	hash_threads = xreallocarray(NULL, threads, sizeof *hash_threads);
 	for (hash_nthreads = 0; hash_nthreads < threads; hash_nthreads++) {
-		if ((errno = pthread_create(&hash_threads[hash_nthreads], NULL,
-		    hash_worker, NULL)) != 0) {
-			LOG_WARN("pthread_create");
-			pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (thread_start(&hash_threads[hash_nthreads], hash_worker,
+		    NULL) != 0)
 			return (-1);
-		}
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	log_debug("hash: %d workers, queue %d, opslimit %lld, memlimit %lld KiB",
 	    hash_nthreads, queue, server_cfg.argon2_opslimit,
 	    server_cfg.argon2_memlimit_kib);

@@ -305,6 +305,36 @@ add_msg(struct store *st, int64_t from, int64_t room, int64_t to, int i)
 	return (m.id);
 }
 
+/* Where a test message goes, and whether the reader may see it. */
+struct conv {
+	int64_t		 from;
+	int64_t		 room;
+	int64_t		 to;
+	int		 seen;
+};
+
+/*
+ * Add message i to conversation cv, deleted at once when del (gone, and its
+ * deletion record in its place); append what the reader finds to want.
+ */
+static void
+add_conv(struct fixture *f, const struct conv *cv, int i, int del,
+    int64_t *want, int *nwant)
+{
+	struct store_msg_ref	 ref;
+	int64_t			 id, rec;
+
+	id = add_msg(f->st, cv->from, cv->room, cv->to, i);
+	if (del) {
+		assert_int_equal(store_msg_get(f->st, id, &ref), 0);
+		assert_int_equal(store_msg_delete(f->st, &ref, f->bob, i,
+		    &rec), 0);
+		id = rec;
+	}
+	if (cv->seen)
+		want[(*nwant)++] = id;
+}
+
 /*
  * Sync pages: whatever the since and the page size, a page is the first
  * messages visible to the account after since (the rooms it is a member of,
@@ -315,10 +345,9 @@ static void
 test_sync_pages(void **state)
 {
 	struct fixture		*f = *state;
-	struct store_msg_ref	 ref;
 	struct page		 pg;
-	int64_t			 carol, other, id, rec, want[700], since, last;
-	int			 nwant = 0, i, j, w, kind, role, muted;
+	int64_t			 carol, other, want[700], since, last;
+	int			 nwant = 0, i, j, w, role, muted;
 	int			 limits[] = { 1, 2, 3, 7, 50, 501 };
 	int			 ingeneral;
 
@@ -327,27 +356,20 @@ test_sync_pages(void **state)
 	ingeneral = store_member_get(f->st, STORE_GENERAL_ROOM, f->alice,
 	    &role, &muted) == 0;
 	assert_int_equal(store_begin(f->st), 0);
-	for (i = 0; i < 420; i++) {
-		kind = (i * 5 + i / 7) % 7;
-		switch (kind) {
-		case 0: id = add_msg(f->st, f->bob, f->room, 0, i); break;
-		case 1: id = add_msg(f->st, f->bob, other, 0, i); break;
-		case 2: id = add_msg(f->st, f->alice, 0, f->bob, i); break;
-		case 3: id = add_msg(f->st, f->bob, 0, f->alice, i); break;
-		case 4: id = add_msg(f->st, f->bob, 0, carol, i); break;
-		case 5: id = add_msg(f->st, f->alice, f->room, 0, i); break;
-		default: id = add_msg(f->st, carol, STORE_GENERAL_ROOM, 0, i);
-		}
-		w = kind != 1 && kind != 4 && (kind != 6 || ingeneral);
-		if (i % 11 == 5) {
-			/* Deleted at once: gone, and its record in its place. */
-			assert_int_equal(store_msg_get(f->st, id, &ref), 0);
-			assert_int_equal(store_msg_delete(f->st, &ref, f->bob,
-			    i, &rec), 0);
-			if (w)
-				want[nwant++] = rec;
-		} else if (w)
-			want[nwant++] = id;
+	{
+		const struct conv cv[] = {
+			{ f->bob, f->room, 0, 1 },
+			{ f->bob, other, 0, 0 },
+			{ f->alice, 0, f->bob, 1 },
+			{ f->bob, 0, f->alice, 1 },
+			{ f->bob, 0, carol, 0 },
+			{ f->alice, f->room, 0, 1 },
+			{ carol, STORE_GENERAL_ROOM, 0, ingeneral },
+		};
+
+		for (i = 0; i < 420; i++)
+			add_conv(f, &cv[(i * 5 + i / 7) % 7], i, i % 11 == 5,
+			    want, &nwant);
 	}
 	assert_int_equal(store_commit(f->st), 0);
 	assert_true(nwant > 200);
@@ -391,31 +413,24 @@ static void
 test_dm_history(void **state)
 {
 	struct fixture		*f = *state;
-	struct store_msg_ref	 ref;
 	struct page		 pg;
-	int64_t			 carol, id, rec, want[400], before, last;
-	int			 nwant = 0, i, j, w, kind;
+	int64_t			 carol, want[400], before, last;
+	int			 nwant = 0, i, j, w;
 	int			 limits[] = { 1, 2, 5, 50 };
 
 	carol = make_account(f->st, "carol");
 	assert_int_equal(store_begin(f->st), 0);
-	for (i = 0; i < 300; i++) {
-		kind = (i * 3 + i / 5) % 4;
-		switch (kind) {
-		case 0: id = add_msg(f->st, f->alice, 0, f->bob, i); break;
-		case 1: id = add_msg(f->st, f->bob, 0, f->alice, i); break;
-		case 2: id = add_msg(f->st, f->alice, 0, carol, i); break;
-		default: id = add_msg(f->st, carol, 0, f->bob, i);
-		}
-		w = kind <= 1;
-		if (i % 9 == 4) {
-			assert_int_equal(store_msg_get(f->st, id, &ref), 0);
-			assert_int_equal(store_msg_delete(f->st, &ref, f->bob,
-			    i, &rec), 0);
-			if (w)
-				want[nwant++] = rec;
-		} else if (w)
-			want[nwant++] = id;
+	{
+		const struct conv cv[] = {
+			{ f->alice, 0, f->bob, 1 },
+			{ f->bob, 0, f->alice, 1 },
+			{ f->alice, 0, carol, 0 },
+			{ carol, 0, f->bob, 0 },
+		};
+
+		for (i = 0; i < 300; i++)
+			add_conv(f, &cv[(i * 3 + i / 5) % 4], i, i % 9 == 4,
+			    want, &nwant);
 	}
 	assert_int_equal(store_commit(f->st), 0);
 	assert_true(nwant > 100);
