@@ -589,7 +589,6 @@ msg_cmd_sync(struct client *c, struct rpc_req *req)
 	int64_t			 since, room_since = -1, room_last = 0;
 	int			 rc, room_more = 0;
 
-
 	if (rpc_get(req->params, "since") != NULL) {
 		since = rpc_get_int(req->params, "since", 0);
 		if (store_account_cursor(server_store, c->account_id,
@@ -650,7 +649,6 @@ msg_cmd_history(struct client *c, struct rpc_req *req)
 	int64_t			 room, peer, before;
 	char			 name[NAME_ROOM_SIZE], msg[512];
 	int			 rc, i;
-
 
 	conv = rpc_get_str(req->params, "conv", "");
 	before = rpc_get_int(req->params, "before", INT64_MAX);
