@@ -259,6 +259,26 @@ lib_size()
 	if [ -f "$1" ]; then stat -c %s "$1"; else echo 0; fi
 }
 
+# slow_disk MS: from now on the server runs with every fsync and fdatasync
+# taking MS milliseconds more (tests/shim/slow-fsync.c, preloaded), so the
+# time between a commit and its sync is long enough to land in.
+slow_disk()
+{
+	local shim=$top_builddir/tests/shim/slow-fsync.so
+	[ -f "$shim" ] || fail "$shim is not built (make check builds it)"
+	SLOW_DISK_REAL=${SLOW_DISK_REAL:-$CHATSECD}
+	CHATSECD=$T/chatsecd-slow-disk
+	cat >"$CHATSECD" <<-EOF
+	#!/bin/sh
+	LD_PRELOAD=$shim
+	CHATSEC_SLOW_FSYNC_MS=$1
+	ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0
+	export LD_PRELOAD CHATSEC_SLOW_FSYNC_MS ASAN_OPTIONS
+	exec "$SLOW_DISK_REAL" "\$@"
+	EOF
+	chmod 755 "$CHATSECD"
+}
+
 # server_sql SQL: run SQL on the server's database (the server may be
 # running: SQLite's locking keeps it consistent).
 server_sql()

@@ -31,19 +31,7 @@ BURSTS=18
 PER=25
 N=$((BURSTS * PER))
 
-SHIM=$top_builddir/tests/shim/slow-fsync.so
-[ -f "$SHIM" ] || fail "$SHIM is not built (make check builds it)"
-REAL_CHATSECD=$CHATSECD
-CHATSECD=$T/chatsecd-slow-disk
-cat >"$CHATSECD" <<EOF
-#!/bin/sh
-LD_PRELOAD=$SHIM
-CHATSEC_SLOW_FSYNC_MS=500
-ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0
-export LD_PRELOAD CHATSEC_SLOW_FSYNC_MS ASAN_OPTIONS
-exec "$REAL_CHATSECD" "\$@"
-EOF
-chmod 755 "$CHATSECD"
+slow_disk 500
 
 # Batches of 16 at most: the stream fills them while the disk syncs, so
 # the server stops reading senders until there is room (CLIENT_WAITING).
