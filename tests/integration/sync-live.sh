@@ -34,7 +34,8 @@ N=$((BURSTS * PER))
 slow_disk 500
 
 # Batches of 16 at most: the stream fills them while the disk syncs, so
-# the server stops reading senders until there is room (CLIENT_WAITING).
+# the server stops reading senders until there is room (CLIENT_WAITING);
+# the acks' commit times show the bound held.
 start_server --batch-max 16
 wire_register a alice
 wire_register b0 bob
@@ -90,6 +91,13 @@ last=$(wait_for_reply "$(conn_out a)" $((1000 + N)) 60 | jq .result.id)
 [ "$last" -gt 0 ] || fail "the last send was not acked with an id"
 acked=$(jq -cs '[.[] | select(.id != null and .id >= 999) | .result.id] | sort' "$(conn_out a)")
 assert_eq "$(jq length <<<"$acked")" "$((N + 1))" "alice's $N sends and the probe are all acked"
+# A batch's messages share its commit time, and batches are a sync (500 ms)
+# apart: no more than --batch-max of them share a ts, however fast the
+# stream came while the disk was busy.
+biggest=$(jq -s '[.[] | select(.id != null and .id > 1000) | .result.ts] |
+	group_by(.) | map(length) | max' "$(conn_out a)")
+[ "$biggest" -le 16 ] || fail "a batch held $biggest sends (--batch-max 16)"
+[ "$biggest" -ge 2 ] || fail "no batch held two sends: the stream never waited for the disk"
 
 for ((k = 1; k <= K; k++)); do
 	out=$(conn_out "b$k")
