@@ -37,7 +37,6 @@
 
 #define CLIENT_CLOSE_GRACE	5000	/* ms to flush a last reply */
 #define CLIENT_READ_MAX		(2 * CS_WIRE_FRAME_MAX)
-#define CLIENT_WRITE_CHUNK	16384	/* one TLS record of events */
 
 enum client_deadline {
 	CLIENT_DL_NONE,
@@ -641,14 +640,12 @@ client_send(struct client *c, struct json_object *obj)
 /*
  * Bus callback: append a shared event frame to a synced connection.
  *
- * The TLS bufferevent writes only when the loop next finds the socket
- * writable, so everything delivered to a connection in one loop turn goes
- * out together; but it makes one TLS record (and one write(2)) per
- * evbuffer chain.  Small frames are therefore copied (bus.c) into one
- * chain of CLIENT_WRITE_CHUNK bytes reserved when the queue was empty: a
- * burst of messages to a recipient costs one record and one system call,
- * not one each (0.13 M against several M deliveries per CPU-second in
- * the fan-out benchmark; doc/performance.md).
+ * Everything delivered to a connection in one loop turn goes out
+ * together (client_flush): small frames are copied (bus.c) into the
+ * queue's chains, and tls_write_through() gathers them into records of up
+ * to 16 KiB, so a burst of messages to a recipient costs one record and
+ * one system call, not one each (0.13 M against several M deliveries per
+ * CPU-second in the fan-out benchmark; doc/performance.md).
  */
 static void
 client_deliver(void *arg, struct bus_frame *f)
@@ -659,9 +656,6 @@ client_deliver(void *arg, struct bus_frame *f)
 	if (c->state != CLIENT_READY)
 		return;
 	out = client_out(c);
-	if (evbuffer_get_length(out) == 0 &&
-	    bus_frame_len(f) < CLIENT_WRITE_CHUNK)
-		evbuffer_expand(out, CLIENT_WRITE_CHUNK);
 	if (bus_frame_append(f, out) != 0) {
 		client_close(c, "out of memory");
 		return;
@@ -918,11 +912,12 @@ client_trim(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
- * Every connection that gets something in a loop turn reserves a 16 KiB
- * chain (client_deliver), freed once written: a turn delivering to 100
- * connections frees 1.6 MiB at the top of the heap, and glibc's default
- * (give back anything over 128 KiB) made the next turn fault all of it
- * in again, 11 % of the server's CPU in the fan-out benchmark.  Keep up to
+ * Every connection that gets something in a loop turn queues its frames
+ * in chains of up to 4 KiB, freed once written: a turn delivering 30
+ * events to each of 100 connections frees about a MiB at the top of the
+ * heap, and glibc's default (give back anything over 128 KiB) made the
+ * next turn fault all of it in again (11 % of the server's CPU in the
+ * fan-out benchmark, when each queue had a 16 KiB chain of its own).  Keep up to
  * CLIENT_HEAP_KEEP free at the top; client_trim() still gives everything
  * back after handshakes.
  */

@@ -36,6 +36,7 @@
 
 #define TLS_CERT_DAYS	(10 * 365)
 #define TLS_FILE_MAX	(1024 * 1024)
+#define TLS_GATHER	16384	/* bytes of small chains per TLS record */
 
 static SSL_CTX	*tls_ctx;
 static char	 tls_fpr[SEC_FPR_STRLEN];
@@ -335,37 +336,55 @@ tls_error(struct bufferevent *bev, char *buf, size_t len)
  * loop turn for every write) when the socket has room, which is nearly
  * always.
  *
- * Only when bev has nothing queued itself, so the order holds.  Like
- * libevent's own writer, each SSL_write is one evbuffer chain: when the
- * socket is full (want write) the chain stays first in line, moves to bev
- * whole, and libevent's retry writes it again, at least as long, which is
- * what OpenSSL asks of a retried write (bev's SSL has
- * SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER).  A bufferevent without TLS (the
- * fuzz harness's pairs) writes nothing here.  Returns -1 if the connection
- * failed, else 0.
+ * Only when bev has nothing queued itself, so the order holds.  Each
+ * SSL_write is one TLS record: a first chain of at least TLS_GATHER bytes
+ * is written from where it is, smaller chains are gathered up to
+ * TLS_GATHER bytes into one buffer first, so the frames a connection got
+ * in a loop turn cost one record and one write(2) however they were
+ * queued, and the queue needs no record-sized chain of its own.  When the
+ * socket is full (want write), OpenSSL keeps the record and asks for the
+ * same bytes again: they are pulled up into buf's first chain, which
+ * moves to bev, and libevent's retry writes that chain, at least as long
+ * (bev's SSL has SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER).  A bufferevent
+ * without TLS (the fuzz harness's pairs) writes nothing here.  Returns -1
+ * if the connection failed, else 0.
  */
 int
 tls_write_through(struct bufferevent *bev, struct evbuffer *buf)
 {
+	static uint8_t		 gather[TLS_GATHER];
 	SSL			*ssl = bufferevent_openssl_get_ssl(bev);
 	struct evbuffer_iovec	 v;
+	const void		*p;
+	size_t			 len;
 	int			 n, err;
 
 	if (ssl == NULL || !SSL_is_init_finished(ssl) ||
 	    evbuffer_get_length(bufferevent_get_output(bev)) != 0)
 		return (0);
-	while (evbuffer_peek(buf, -1, NULL, &v, 1) > 0 && v.iov_len > 0) {
+	while ((len = evbuffer_get_length(buf)) != 0) {
+		if (evbuffer_peek(buf, -1, NULL, &v, 1) < 1)
+			return (-1);
+		if (v.iov_len >= len || v.iov_len >= TLS_GATHER) {
+			p = v.iov_base;
+			len = v.iov_len > INT_MAX ? INT_MAX : v.iov_len;
+		} else {
+			if (len > TLS_GATHER)
+				len = TLS_GATHER;
+			if (evbuffer_copyout(buf, gather, len) != (ssize_t)len)
+				return (-1);
+			p = gather;
+		}
 		ERR_clear_error();
-		n = SSL_write(ssl, v.iov_base,
-		    v.iov_len > INT_MAX ? INT_MAX : (int)v.iov_len);
-		if (n > 0) {
+		if ((n = SSL_write(ssl, p, (int)len)) > 0) {
 			evbuffer_drain(buf, (size_t)n);
 			continue;
 		}
 		err = SSL_get_error(ssl, n);
 		ERR_clear_error();
 		if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ)
-			return (0);
+			return (p == gather &&
+			    evbuffer_pullup(buf, (ssize_t)len) == NULL ? -1 : 0);
 		return (-1);
 	}
 	return (0);

@@ -41,9 +41,11 @@ wire_err()
 	jq -c .error <<<"$r"
 }
 
+# wire_open TAG: a new connection TAG, hello said.  WIRE_OPTS: more socat
+# options for it (",rcvbuf=4096").
 wire_open()
 {
-	conn_open "$1" "OPENSSL:127.0.0.1:$PORT,verify=0"
+	conn_open "$1" "OPENSSL:127.0.0.1:$PORT,verify=0${WIRE_OPTS:-}"
 	wire_ok "$1" hello '{"version":1}' >/dev/null
 }
 

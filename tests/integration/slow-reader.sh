@@ -3,7 +3,9 @@
 #
 # On the wire: a logged-in connection that stops reading while its room is
 # flooded is cut off once its output passes output_max; the server's memory
-# stays flat and a reader in the same room gets every message.  On the
+# stays flat and a reader in the same room gets every message.  One that
+# only stops for a while (its socket full in the middle of a TLS record)
+# gets every message, in order, once it reads again.  On the
 # agent's socket: a client that pipelines thousands of requests without
 # reading is paused (the agent's memory stays bounded, others are served),
 # and gets every reply, in order, once it reads.
@@ -67,6 +69,28 @@ wait_until 60 "bob to get the last message" grep -q "\"id\":$last," "$(conn_out 
 assert_eq "$(grep -c '"method":"message"' "$(conn_out r)")" $((10 + 2 * n + 1)) "messages bob got while carol's other connection was stuck"
 wire_ok c0 who '{}' >/dev/null
 lib_alive "$SERVER_PID" || fail "chatsecd died"
+
+# A reader that stops for a while and catches up.  Alice pipelines small
+# sends, so each turn gives the reader several events, gathered into one
+# TLS record; its socket fills in the middle of them.  Once it reads again
+# it gets every message, in order, and is still connected.
+WIRE_OPTS=,rcvbuf=4096,mss=536 wire_resume lag bob
+wire_ok lag sync "{\"since\":$last}" >/dev/null
+kill -STOP "${CONN_PID[lag]}"
+M=800
+for ((i = 1; i <= M; i++)); do
+	printf '{"jsonrpc":"2.0","id":%d,"method":"send","params":{"to":"#general","cid":"lag%d","body":"bGFnZ2luZw=="}}\n' $((20000 + i)) "$i"
+done >&"${CONN_FD[s]}"
+wait_for_reply "$(conn_out s)" $((20000 + M)) 60 >/dev/null
+got=$(grep -c '"cid":"lag' "$(conn_out lag)" || :)
+echo "the stopped reader had $got of the $M messages when the last was stored"
+[ "$got" -lt $((M / 2)) ] || fail "the stopped reader had $got of $M messages already: its socket never filled, nothing tested"
+kill -CONT "${CONN_PID[lag]}"
+lagout=$(conn_out lag)
+wait_until 60 "the reader to catch up" grep -q '"cid":"lag'"$M"'"' "$lagout"
+assert_eq "$(jq -r 'select(.method == "message" and (.params.cid | startswith("lag"))) | .params.cid' "$lagout" | tr -d lag | awk '$1 != NR { bad++ } END { print NR, bad + 0 }')" "$M 0" \
+	"messages the reader got after catching up (count, out of order)"
+wire_ok lag who '{}' >/dev/null
 
 # --- the agent: a client pipelining requests without reading -----------------------
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1" start_agent dave
