@@ -1,7 +1,7 @@
 #!/bin/bash
 # chatsec — run the benchmark scenarios and print a table.  Copyright (c) 2026 The chatsec authors.  ISC licence.
 #
-# usage: tests/bench/run-bench.sh [--quick] [--compare] [--only LIST]
+# usage: tests/bench/run-bench.sh [--quick] [--compare] [--relay] [--only LIST]
 #            [--server-cpu N] [--loadgen-cpu N] [--duration SECS]
 #            [--clients N] [--rate R] [--idle N] [--backlog N] [--logins N]
 #            [--storm-rate R]
@@ -14,16 +14,19 @@
 # line.  --quick uses tiny sizes and durations: it proves the tool works
 # (make check runs it) and its figures mean nothing.  --compare also runs
 # fanout, rate and idle against InspIRCd (installed from Debian if missing,
-# configured on 127.0.0.1 with TLS and raised flood limits) and prints both
-# side by side.  See doc/performance.md.
+# configured on 127.0.0.1 with TLS and raised flood limits) and against the
+# bare relay (tests/bench/chatsec-relay: what this machine allows a TLS
+# relay that stores nothing), and prints them side by side; --relay the
+# relay alone.  See doc/performance.md.
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 
 BENCH=${CHATSEC_BENCH:-$top_builddir/tests/bench/chatsec-bench}
 [ -x "$BENCH" ] || fail "$BENCH is not built (make tests/bench/chatsec-bench)"
+RELAY=${CHATSEC_RELAY:-$top_builddir/tests/bench/chatsec-relay}
 
 QUICK=0
-COMPARE=0
+PEERS=
 ONLY="fanout rate idle backlog storm agent"
 SERVER_CPU=0
 LOADGEN_CPU=1
@@ -50,8 +53,9 @@ while [ $# -gt 0 ]; do
 	--backlog) BACKLOG=$2; shift ;;
 	--logins) LOGINS=$2; shift ;;
 	--storm-rate) STORM_RATE=$2; shift ;;
-	--compare) COMPARE=1 ;;
-	-h|--help) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--compare) PEERS="irc relay" ;;
+	--relay) PEERS=${PEERS:-relay} ;;
+	-h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) fail "unknown option $1 (see --help)" ;;
 	esac
 	shift
@@ -131,8 +135,17 @@ get()
 q=()
 [ "$QUICK" = 0 ] || q=(--quick)
 
-# ---- InspIRCd, for --compare -------------------------------------------------
-IRC_PID=
+# ---- InspIRCd and the bare relay, for --compare and --relay ------------------
+PEER_PID=
+
+# bench_cert DIR: a throwaway P-256 certificate, DIR/cert.pem and DIR/key.pem.
+bench_cert()
+{
+	mkdir -p "$1"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$1/key.pem" -out "$1/cert.pem" -days 2 \
+		-subj /CN=127.0.0.1 2>>"$T/peer.log" || fail "openssl req failed"
+}
 
 # irc_install: InspIRCd from Debian, if it is not there yet.
 irc_install()
@@ -146,28 +159,40 @@ irc_install()
 		fail "cannot install inspircd (see $T/apt.log)"
 }
 
-# irc_start CLIENTS: InspIRCd on a free loopback port with TLS 1.3 (a
-# throwaway P-256 certificate), no flood limits, room for CLIENTS.  It keeps
-# running when its port can't be bound, so each try waits for the listener
-# and the next one takes another port.
-irc_start()
+# peer_start PROTO CLIENTS: InspIRCd (irc) or the relay (relay) on a free
+# loopback port with TLS 1.3, room for CLIENTS.  InspIRCd keeps running
+# when its port can't be bound, so each try waits for the listener and the
+# next one takes another port.
+peer_start()
 {
 	local tries
 	for ((tries = 0; tries < 5; tries++)); do
-		irc_try_start "$1" && return 0
-		irc_stop
+		"$1_try_start" "$2" && return 0
+		peer_stop
 	done
-	fail "inspircd did not listen (5 ports tried): $(tail -n 5 "$T/inspircd.log")"
+	fail "$1 did not listen (5 ports tried): $(tail -n 5 "$T/peer.log")"
 }
 
+# peer_wait: 0 once PEER_PID listens on PORT, 1 if it died or failed to bind.
+peer_wait()
+{
+	local off=$1 i
+	for ((i = 0; i < 100; i++)); do
+		[ -z "$(ss -Htln "sport = :$PORT" 2>/dev/null)" ] || return 0
+		lib_alive "$PEER_PID" || return 1
+		[[ $(tail -c +$((off + 1)) "$T/peer.log") != *"failed to bind"* ]] ||
+			return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# InspIRCd: no flood limits.
 irc_try_start()
 {
-	local dir=$T/inspircd i off
-	mkdir -p "$dir"
-	off=$(lib_size "$T/inspircd.log")
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$dir/key.pem" -out "$dir/cert.pem" -days 2 \
-		-subj /CN=127.0.0.1 2>>"$T/inspircd.log" || fail "openssl req failed"
+	local dir=$T/inspircd off
+	off=$(lib_size "$T/peer.log")
+	bench_cert "$dir"
 	PORT=$(pick_port)
 	cat >"$dir/inspircd.conf" <<-CONF
 	<config format="xml">
@@ -185,57 +210,72 @@ irc_try_start()
 	CONF
 	# No core files in the caller's directory (3.15 may crash on SIGTERM).
 	(ulimit -c 0; cd "$dir" && exec "${SERVER_PIN[@]}" inspircd --runasroot --nofork \
-		--config "$dir/inspircd.conf" </dev/null >>"$T/inspircd.log" 2>&1) &
-	IRC_PID=$!
-	lib_track "$IRC_PID"
-	for ((i = 0; i < 100; i++)); do
-		[ -z "$(ss -Htln "sport = :$PORT" 2>/dev/null)" ] || return 0
-		lib_alive "$IRC_PID" || return 1
-		[[ $(tail -c +$((off + 1)) "$T/inspircd.log") != *"failed to bind"* ]] ||
-			return 1
-		sleep 0.1
-	done
-	return 1
+		--config "$dir/inspircd.conf" </dev/null >>"$T/peer.log" 2>&1) &
+	PEER_PID=$!
+	lib_track "$PEER_PID"
+	peer_wait "$off"
 }
 
-irc_stop()
+# The relay: it exits when it can't listen.
+relay_try_start()
 {
-	lib_reap "$IRC_PID"
-	IRC_PID=
+	local dir=$T/relay off
+	off=$(lib_size "$T/peer.log")
+	bench_cert "$dir"
+	PORT=$(pick_port)
+	"${SERVER_PIN[@]}" "$RELAY" -p "$PORT" -c "$dir/cert.pem" -k "$dir/key.pem" \
+		</dev/null >>"$T/peer.log" 2>&1 &
+	PEER_PID=$!
+	lib_track "$PEER_PID"
+	peer_wait "$off"
 }
 
-# irc_loadgen ARGS...: the load generator in IRC mode against InspIRCd.
-irc_loadgen()
+peer_stop()
 {
-	local out
-	out=$("${LOADGEN_PIN[@]}" "$BENCH" --irc -p "$PORT" -P "$IRC_PID" "$@" \
-		2>>"$T/loadgen.log") || { cat "$T/loadgen.log" >&2; fail "chatsec-bench --irc $* failed"; }
-	out=$(grep '^BENCH ' <<<"$out") || fail "chatsec-bench --irc $*: no BENCH line"
+	lib_reap "$PEER_PID"
+	PEER_PID=
+}
+
+# peer_loadgen PROTO ARGS...: the load generator in IRC mode against the
+# peer; its BENCH line says proto=PROTO.
+peer_loadgen()
+{
+	local proto=$1 out
+	shift
+	out=$("${LOADGEN_PIN[@]}" "$BENCH" --irc -p "$PORT" -P "$PEER_PID" "$@" \
+		2>>"$T/loadgen.log") || { cat "$T/loadgen.log" >&2; fail "chatsec-bench --irc $* ($proto) failed"; }
+	out=$(grep '^BENCH ' <<<"$out") || fail "chatsec-bench --irc $* ($proto): no BENCH line"
+	out=${out/proto=irc/proto=$proto}
 	RESULTS+=("$out")
 	echo "$out" >&2
 }
 
-if [ "$COMPARE" = 1 ]; then
-	irc_install
-	IRC_VERSION=$(inspircd --version 2>/dev/null | head -n 1)
+for p in $PEERS; do
+	case $p in
+	irc)
+		irc_install
+		IRC_VERSION=$(inspircd --version 2>/dev/null | head -n 1) ;;
+	relay)
+		[ -x "$RELAY" ] || fail "$RELAY is not built (make tests/bench/chatsec-relay)" ;;
+	esac
 	for s in $ONLY; do
 		case $s in
 		fanout)
-			irc_start "$CLIENTS"
-			irc_loadgen -s fanout -c "$CLIENTS" -S 10 -w 8 -d "$DURATION" ${q[@]+"${q[@]}"}
-			irc_stop ;;
+			peer_start "$p" "$CLIENTS"
+			peer_loadgen "$p" -s fanout -c "$CLIENTS" -S 10 -w 8 -d "$DURATION" ${q[@]+"${q[@]}"}
+			peer_stop ;;
 		rate)
-			irc_start "$RATE_CLIENTS"
-			irc_loadgen -s rate -c "$RATE_CLIENTS" -S 10 -r "$RATE" -d "$DURATION" ${q[@]+"${q[@]}"}
-			irc_stop ;;
+			peer_start "$p" "$RATE_CLIENTS"
+			peer_loadgen "$p" -s rate -c "$RATE_CLIENTS" -S 10 -r "$RATE" -d "$DURATION" ${q[@]+"${q[@]}"}
+			peer_stop ;;
 		idle)
-			# It completes registrations on a 1 s timer: many at once.
-			irc_start "$IDLE"
-			irc_loadgen -s idle -c "$IDLE" --connect-max 2000 ${q[@]+"${q[@]}"}
-			irc_stop ;;
+			# InspIRCd completes registrations on a 1 s timer: many at once.
+			peer_start "$p" "$IDLE"
+			peer_loadgen "$p" -s idle -c "$IDLE" --connect-max 2000 ${q[@]+"${q[@]}"}
+			peer_stop ;;
 		esac
 	done
-fi
+done
 
 for s in $ONLY; do
 	case $s in
@@ -302,9 +342,9 @@ echo
 printf '%-12s %s\n' scenario figures
 for r in "${RESULTS[@]}"; do
 	s=$(get "$r" scenario)
-	# Rows of the InspIRCd runs are marked as such.
+	# Rows of the InspIRCd and relay runs are marked as such.
 	l=$s
-	[ "$(get "$r" proto)" != irc ] || l="$s/irc"
+	[ "$(get "$r" proto)" = chatsec ] || l="$s/$(get "$r" proto)"
 	case $s in
 	fanout)
 		printf '%-12s %s clients, %s senders x %s in flight, %s B, %s s: %s deliveries/s, %s per server CPU-second (server CPU %s %%); latency p50 %s / p99 %s / max %s ms\n' \
@@ -345,7 +385,7 @@ echo
 printf '%s\n' "${RESULTS[@]}"
 
 # ---- side by side ------------------------------------------------------------
-if [ "$COMPARE" = 1 ]; then
+if [ -n "$PEERS" ]; then
 	# pair SCENARIO PROTO: the BENCH line of that run.
 	pair()
 	{
@@ -358,20 +398,27 @@ if [ "$COMPARE" = 1 ]; then
 		done
 		echo ""
 	}
-	# row LABEL SCENARIO KEY: chatsecd's and InspIRCd's figure and the ratio.
+	# ratio A B: A / B, or "-".
+	ratio()
+	{
+		awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'
+	}
+	# row LABEL SCENARIO KEY: the figure of chatsecd, InspIRCd and the
+	# relay, and chatsecd's ratio to each.
 	row()
 	{
-		local a b
+		local a b c
 		a=$(get "$(pair "$2" chatsec)" "$3")
 		b=$(get "$(pair "$2" irc)" "$3")
-		printf '%-44s %14s %14s %8s\n' "$1" "$a" "$b" \
-			"$(awk -v a="$a" -v b="$b" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }')"
+		c=$(get "$(pair "$2" relay)" "$3")
+		printf '%-40s %11s %11s %11s %8s %8s\n' "$1" "$a" "$b" "$c" \
+			"$(ratio "$a" "$b")" "$(ratio "$a" "$c")"
 	}
 	echo
-	echo "chatsecd against ${IRC_VERSION:-InspIRCd} (same machine, same run, TLS 1.3; ratio = chatsecd / InspIRCd)"
-	printf '%-44s %14s %14s %8s\n' figure chatsecd InspIRCd ratio
+	echo "chatsecd against ${IRC_VERSION:-InspIRCd (not run)} and the bare relay (same machine, same run, TLS 1.3)"
+	printf '%-40s %11s %11s %11s %8s %8s\n' figure chatsecd InspIRCd relay /InspIRCd /relay
 	row "fan-out: deliveries/s" fanout deliveries_per_s
-	row "fan-out: deliveries per server CPU-second" fanout deliveries_per_cpu_s
+	row "fan-out: deliveries per server CPU-s" fanout deliveries_per_cpu_s
 	row "fan-out: p50 latency, ms" fanout p50_ms
 	row "fan-out: p99 latency, ms" fanout p99_ms
 	row "fixed rate: deliveries/s" rate deliveries_per_s
@@ -380,5 +427,7 @@ if [ "$COMPARE" = 1 ]; then
 	row "fixed rate: p99 latency, ms" rate p99_ms
 	row "idle connections: server KiB each" idle rss_per_conn_kib
 	row "idle connections: server CPU ms each" idle cpu_per_conn_ms
-	echo "(chatsecd commits every message to disk before acking it; InspIRCd stores nothing.)"
+	echo "(chatsecd commits every message to disk before acking it; InspIRCd and the"
+	echo "relay store nothing.  The relay has no accounts or rooms: one TLS record"
+	echo "and one write per connection per loop turn, TCP_NODELAY; this machine's ceiling.)"
 fi

@@ -1,22 +1,29 @@
 #!/bin/bash
 # chatsec — integration: the benchmark still works.  Copyright (c) 2026 The chatsec authors.  ISC licence.
 #
-# Runs tests/bench/run-bench.sh --quick (every scenario, tiny sizes, a
-# second or so each) and checks that each one completed and printed its
-# row with sane figures.  No timing is asserted: on a loaded machine the
-# figures are whatever they are.
+# Runs tests/bench/run-bench.sh --quick --relay (every scenario, tiny
+# sizes, a second or so each, and the bare relay through fanout, rate and
+# idle) and checks that each one completed and printed its row with sane
+# figures.  No timing is asserted: on a loaded machine the figures are
+# whatever they are.
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 
-out=$(bash "$top_srcdir/tests/bench/run-bench.sh" --quick 2>"$T/run-bench.log") ||
-	fail "run-bench.sh --quick failed: $(tail -n 30 "$T/run-bench.log")"
+out=$(bash "$top_srcdir/tests/bench/run-bench.sh" --quick --relay 2>"$T/run-bench.log") ||
+	fail "run-bench.sh --quick --relay failed: $(tail -n 30 "$T/run-bench.log")"
 printf '%s\n' "$out" >"$T/run-bench.out"
 
-# field SCENARIO KEY: the value of KEY in that scenario's BENCH line.
+# field SCENARIO KEY [PROTO]: the value of KEY in that scenario's BENCH
+# line, chatsecd's unless PROTO (relay) says whose.
 field()
 {
 	local line kv
-	line=$(grep -E "^BENCH scenario=$1 " <<<"$out") || fail "no BENCH line for $1"
+	if [ $# -gt 2 ]; then
+		line=$(grep -E "^BENCH scenario=$1 proto=$3 " <<<"$out") || fail "no BENCH line for $1 ($3)"
+	else
+		line=$(grep -E "^BENCH scenario=$1 " <<<"$out" | grep -vE "^BENCH scenario=$1 proto=(irc|relay) ") ||
+			fail "no BENCH line for $1"
+	fi
 	for kv in $line; do
 		if [ "${kv%%=*}" = "$2" ]; then
 			echo "${kv#*=}"
@@ -26,11 +33,11 @@ field()
 	fail "BENCH line for $1 has no $2: $line"
 }
 
-# positive SCENARIO KEY: the figure is a number above zero.
+# positive SCENARIO KEY [PROTO]: the figure is a number above zero.
 positive()
 {
 	local v
-	v=$(field "$1" "$2")
+	v=$(field "$@")
 	awk -v v="$v" 'BEGIN { exit !(v ~ /^[0-9.]+$/ && v + 0 > 0) }' ||
 		fail "$1: $2=$v is not a positive number"
 }
@@ -58,8 +65,21 @@ positive agent-tx msgs_per_s
 positive agent-rx messages
 assert_eq "$(field agent-rx errors)" 0 "agent-rx undecryptable"
 
+# The bare relay went through the same scenarios.
+for s in fanout rate; do
+	positive $s deliveries_per_s relay
+	positive $s p99_ms relay
+	assert_eq "$(field $s errors relay)" 0 "$s errors (relay)"
+	assert_eq "$(field $s failed_conns relay)" 0 "$s failed connections (relay)"
+done
+assert_eq "$(field idle connected relay)" "$(field idle clients relay)" "idle connections made (relay)"
+positive idle rss_per_conn_kib relay
+# Side by side: chatsecd's figure, InspIRCd's (not run), the relay's, ratios.
+assert_match "$(grep -E '^fan-out: deliveries/s ' <<<"$out")" \
+	'^fan-out: deliveries/s +[0-9]+ +- +[0-9]+ +- +[0-9.]+$' "the side-by-side row"
+
 # The table a person reads has a row per scenario.
-for s in fanout rate idle backlog storm agent; do
+for s in fanout rate idle backlog storm agent fanout/relay rate/relay idle/relay; do
 	grep -qE "^$s " <<<"$out" || fail "no table row for $s"
 done
 
