@@ -4,7 +4,7 @@
 # usage: tests/bench/run-bench.sh [--quick] [--compare] [--relay] [--only LIST]
 #            [--server-cpu N] [--loadgen-cpu N] [--duration SECS]
 #            [--clients N] [--rate R] [--idle N] [--backlog N] [--logins N]
-#            [--storm-rate R]
+#            [--storm-rate R] [--runs N]
 #
 # Each scenario gets a fresh chatsecd on a temp data dir and a free
 # loopback port, its accounts made by `chatsecd --create-accounts` (one
@@ -17,7 +17,8 @@
 # configured on 127.0.0.1 with TLS and raised flood limits) and against the
 # bare relay (tests/bench/chatsec-relay: what this machine allows a TLS
 # relay that stores nothing), and prints them side by side; --relay the
-# relay alone.  See doc/performance.md.
+# relay alone.  --runs N runs each scenario but agent N times and keeps
+# the run with the median of its main figure.  See doc/performance.md.
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 
@@ -27,6 +28,7 @@ RELAY=${CHATSEC_RELAY:-$top_builddir/tests/bench/chatsec-relay}
 
 QUICK=0
 PEERS=
+RUNS=1
 ONLY="fanout rate idle backlog storm agent"
 SERVER_CPU=0
 LOADGEN_CPU=1
@@ -53,9 +55,10 @@ while [ $# -gt 0 ]; do
 	--backlog) BACKLOG=$2; shift ;;
 	--logins) LOGINS=$2; shift ;;
 	--storm-rate) STORM_RATE=$2; shift ;;
+	--runs) RUNS=$2; shift ;;
 	--compare) PEERS="irc relay" ;;
 	--relay) PEERS=${PEERS:-relay} ;;
-	-h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) fail "unknown option $1 (see --help)" ;;
 	esac
 	shift
@@ -98,6 +101,7 @@ bench_server()
 	SERVER_LOG=$T/$1-server.log
 	TOKENS=$T/$1.tokens
 	PORT=
+	rm -rf "$SERVER_DIR" "$TOKENS"	# an earlier run's (--runs)
 	mkdir -p -m 700 "$SERVER_DIR"
 	"$REAL_CHATSECD" "${CHATSECD_USER[@]}" -d "$SERVER_DIR" --create-accounts "$2" \
 		--password-file "$T/password" --tokens "$TOKENS" \
@@ -134,6 +138,33 @@ get()
 
 q=()
 [ "$QUICK" = 0 ] || q=(--quick)
+[[ $RUNS =~ ^[1-9][0-9]?$ ]] || fail "--runs takes 1 to 99"
+
+# median_key SCENARIO: the figure --runs takes the median of.
+median_key()
+{
+	case $1 in
+	fanout) echo deliveries_per_cpu_s ;;
+	rate) echo server_cpu_pct ;;
+	idle) echo cpu_per_conn_ms ;;
+	backlog) echo stored_msgs_per_s ;;
+	storm) echo storm_p99_ms ;;
+	esac
+}
+
+# keep_median FROM SCENARIO: of the runs' BENCH lines RESULTS[FROM..],
+# keep the one with the median figure, marked runs=N.
+keep_median()
+{
+	local from=$1 key n i pick
+	n=$((${#RESULTS[@]} - from))
+	key=$(median_key "$2")
+	[ "$n" -gt 1 ] && [ -n "$key" ] || return 0
+	pick=$(for ((i = from; i < ${#RESULTS[@]}; i++)); do
+		echo "$(get "${RESULTS[i]}" "$key") $i"
+	done | sort -g | sed -n "$(((n + 1) / 2))p" | cut -d' ' -f2)
+	RESULTS=("${RESULTS[@]:0:from}" "${RESULTS[pick]} runs=$n")
+}
 
 # ---- InspIRCd and the bare relay, for --compare and --relay ------------------
 PEER_PID=
@@ -259,77 +290,86 @@ for p in $PEERS; do
 		[ -x "$RELAY" ] || fail "$RELAY is not built (make tests/bench/chatsec-relay)" ;;
 	esac
 	for s in $ONLY; do
-		case $s in
-		fanout)
-			peer_start "$p" "$CLIENTS"
-			peer_loadgen "$p" -s fanout -c "$CLIENTS" -S 10 -w 8 -d "$DURATION" ${q[@]+"${q[@]}"}
-			peer_stop ;;
-		rate)
-			peer_start "$p" "$RATE_CLIENTS"
-			peer_loadgen "$p" -s rate -c "$RATE_CLIENTS" -S 10 -r "$RATE" -d "$DURATION" ${q[@]+"${q[@]}"}
-			peer_stop ;;
-		idle)
-			# InspIRCd completes registrations on a 1 s timer: many at once.
-			peer_start "$p" "$IDLE"
-			peer_loadgen "$p" -s idle -c "$IDLE" --connect-max 2000 ${q[@]+"${q[@]}"}
-			peer_stop ;;
-		esac
+		from=${#RESULTS[@]}
+		for ((run = 0; run < RUNS; run++)); do
+			case $s in
+			fanout)
+				peer_start "$p" "$CLIENTS"
+				peer_loadgen "$p" -s fanout -c "$CLIENTS" -S 10 -w 8 -d "$DURATION" ${q[@]+"${q[@]}"}
+				peer_stop ;;
+			rate)
+				peer_start "$p" "$RATE_CLIENTS"
+				peer_loadgen "$p" -s rate -c "$RATE_CLIENTS" -S 10 -r "$RATE" -d "$DURATION" ${q[@]+"${q[@]}"}
+				peer_stop ;;
+			idle)
+				# InspIRCd completes registrations on a 1 s timer: many at once.
+				peer_start "$p" "$IDLE"
+				peer_loadgen "$p" -s idle -c "$IDLE" --connect-max 2000 ${q[@]+"${q[@]}"}
+				peer_stop ;;
+			esac
+		done
+		keep_median "$from" "$s"
 	done
 done
 
 for s in $ONLY; do
-	case $s in
-	fanout)
-		bench_server fanout "$CLIENTS"
-		loadgen -s fanout -c "$CLIENTS" -S 10 -w 8 -d "$DURATION" ${q[@]+"${q[@]}"}
-		stop_server ;;
-	rate)
-		bench_server rate "$RATE_CLIENTS"
-		loadgen -s rate -c "$RATE_CLIENTS" -S 10 -r "$RATE" -d "$DURATION" ${q[@]+"${q[@]}"}
-		stop_server ;;
-	idle)
-		bench_server idle "$IDLE"
-		loadgen -s idle -c "$IDLE" ${q[@]+"${q[@]}"}
-		stop_server ;;
-	backlog)
-		bench_server backlog 2
-		loadgen -s backlog -n "$BACKLOG" -w 64 ${q[@]+"${q[@]}"}
-		stop_server ;;
-	storm)
-		bench_server storm $((RATE_CLIENTS + LOGINS))
-		loadgen -s storm -c "$RATE_CLIENTS" -S 10 -r "$STORM_RATE" -L "$LOGINS" \
-			-d "$DURATION" --password "$PASSWORD" ${q[@]+"${q[@]}"}
-		stop_server ;;
-	agent)
-		SERVER_DIR=$T/agent
-		SERVER_LOG=$T/agent-server.log
-		PORT=
-		start_server --request-rate 0	# the agent is measured, not the limit
-		start_agent alice
-		register_user alice alice "alice password" >/dev/null
-		start_agent bob
-		register_user bob bob "bob password" >/dev/null
-		wait_ready alice
-		wait_ready bob
-		loadgen -s agent-rtt --socket "$(agent_sock alice)" -n $((AGENT_N * 5))
-		# alice's subscriber counts what bob's agent sends her.
-		"${LOADGEN_PIN[@]}" "$BENCH" -s agent-rx --socket "$(agent_sock alice)" \
-			-n "$AGENT_N" -d 120 >"$T/agent-rx.out" 2>>"$T/loadgen.log" &
-		rx=$!
-		lib_track "$rx"
-		wait_until 10 "the agent-rx subscriber" grep -q READY "$T/agent-rx.out" ||
-			fail "agent-rx did not subscribe"
-		loadgen -s agent-tx --socket "$(agent_sock bob)" -n "$AGENT_N" -w 8
-		wait "$rx" || fail "agent-rx failed: $(cat "$T/agent-rx.out")"
-		out=$(grep '^BENCH ' "$T/agent-rx.out") || fail "agent-rx: no BENCH line"
-		RESULTS+=("$out")
-		echo "$out" >&2
-		stop_agent alice
-		stop_agent bob
-		stop_server ;;
-	*)
-		fail "unknown scenario $s" ;;
-	esac
+	from=${#RESULTS[@]}
+	for ((run = 0; run < RUNS; run++)); do
+		case $s in
+		fanout)
+			bench_server fanout "$CLIENTS"
+			loadgen -s fanout -c "$CLIENTS" -S 10 -w 8 -d "$DURATION" ${q[@]+"${q[@]}"}
+			stop_server ;;
+		rate)
+			bench_server rate "$RATE_CLIENTS"
+			loadgen -s rate -c "$RATE_CLIENTS" -S 10 -r "$RATE" -d "$DURATION" ${q[@]+"${q[@]}"}
+			stop_server ;;
+		idle)
+			bench_server idle "$IDLE"
+			loadgen -s idle -c "$IDLE" ${q[@]+"${q[@]}"}
+			stop_server ;;
+		backlog)
+			bench_server backlog 2
+			loadgen -s backlog -n "$BACKLOG" -w 64 ${q[@]+"${q[@]}"}
+			stop_server ;;
+		storm)
+			bench_server storm $((RATE_CLIENTS + LOGINS))
+			loadgen -s storm -c "$RATE_CLIENTS" -S 10 -r "$STORM_RATE" -L "$LOGINS" \
+				-d "$DURATION" --password "$PASSWORD" ${q[@]+"${q[@]}"}
+			stop_server ;;
+		agent)
+			SERVER_DIR=$T/agent
+			SERVER_LOG=$T/agent-server.log
+			PORT=
+			start_server --request-rate 0	# the agent is measured, not the limit
+			start_agent alice
+			register_user alice alice "alice password" >/dev/null
+			start_agent bob
+			register_user bob bob "bob password" >/dev/null
+			wait_ready alice
+			wait_ready bob
+			loadgen -s agent-rtt --socket "$(agent_sock alice)" -n $((AGENT_N * 5))
+			# alice's subscriber counts what bob's agent sends her.
+			"${LOADGEN_PIN[@]}" "$BENCH" -s agent-rx --socket "$(agent_sock alice)" \
+				-n "$AGENT_N" -d 120 >"$T/agent-rx.out" 2>>"$T/loadgen.log" &
+			rx=$!
+			lib_track "$rx"
+			wait_until 10 "the agent-rx subscriber" grep -q READY "$T/agent-rx.out" ||
+				fail "agent-rx did not subscribe"
+			loadgen -s agent-tx --socket "$(agent_sock bob)" -n "$AGENT_N" -w 8
+			wait "$rx" || fail "agent-rx failed: $(cat "$T/agent-rx.out")"
+			out=$(grep '^BENCH ' "$T/agent-rx.out") || fail "agent-rx: no BENCH line"
+			RESULTS+=("$out")
+			echo "$out" >&2
+			stop_agent alice
+			stop_agent bob
+			stop_server
+			break ;;	# three lines: one run
+		*)
+			fail "unknown scenario $s" ;;
+		esac
+	done
+	keep_median "$from" "$s"
 done
 
 # ---- the table -------------------------------------------------------------
@@ -337,7 +377,7 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null ||
 echo
 echo "chatsec benchmark  $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "settings: TLS 1.3 on loopback, $PINNING, open files $NOFILE$([ "$QUICK" = 1 ] && echo ', QUICK (figures meaningless)')"
+echo "settings: TLS 1.3 on loopback, $PINNING, open files $NOFILE$([ "$RUNS" -gt 1 ] && echo ", each row the run with the median main figure of $RUNS (agent: one run)")$([ "$QUICK" = 1 ] && echo ', QUICK (figures meaningless)')"
 echo
 printf '%-12s %s\n' scenario figures
 for r in "${RESULTS[@]}"; do
