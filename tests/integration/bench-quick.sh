@@ -63,6 +63,7 @@ positive agent-rtt p99_ms
 assert_eq "$(field agent-tx errors)" 0 "agent-tx errors"
 positive agent-tx msgs_per_s
 positive agent-rx messages
+assert_eq "$(field agent-rx messages)" "$(field agent-rx expected)" "messages the agent's subscriber got of those sent"
 assert_eq "$(field agent-rx errors)" 0 "agent-rx undecryptable"
 
 # The bare relay went through the same scenarios.
