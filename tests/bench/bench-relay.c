@@ -76,6 +76,8 @@ static struct rconns		 relay_flushq = TAILQ_HEAD_INITIALIZER(relay_flushq);
 static struct event		*relay_flusher;
 static int			 relay_handshakes;	/* since the last trim */
 
+static void	 die(const char *, ...)
+		    __attribute__((noreturn, format(printf, 1, 2)));
 static void	 relay_flush(struct rconn *);
 
 static void
@@ -317,7 +319,10 @@ relay_flush_all(evutil_socket_t fd, short events, void *arg)
 {
 	struct rconn	*c;
 
+	/* relay_flush() unlinks c before it may free it (the analyzer loses
+	 * track of TAILQ_REMOVE). */
 	while ((c = TAILQ_FIRST(&relay_flushq)) != NULL) {
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
 		if (c->stuck != 0) {	/* its write event goes on */
 			TAILQ_REMOVE(&relay_flushq, c, fentry);
 			c->queued = 0;
@@ -377,6 +382,7 @@ int
 main(int argc, char **argv)
 {
 	struct evconnlistener	*lev;
+	struct rconn		*c;
 	struct sockaddr_in	 sin;
 	struct event		*trim, *sigterm, *sigint;
 	struct timeval		 sec = { 1, 0 };
@@ -442,8 +448,10 @@ main(int argc, char **argv)
 
 	event_base_dispatch(relay_base);
 
-	while (!TAILQ_EMPTY(&relay_all))
-		relay_free(TAILQ_FIRST(&relay_all));
+	/* relay_free() unlinks c first (as above). */
+	while ((c = TAILQ_FIRST(&relay_all)) != NULL)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
+		relay_free(c);
 	evconnlistener_free(lev);
 	event_free(relay_flusher);
 	event_free(trim);
