@@ -58,7 +58,7 @@ while [ $# -gt 0 ]; do
 	--runs) RUNS=$2; shift ;;
 	--compare) PEERS="irc relay" ;;
 	--relay) PEERS=${PEERS:-relay} ;;
-	-h|--help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) fail "unknown option $1 (see --help)" ;;
 	esac
 	shift
