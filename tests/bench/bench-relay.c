@@ -27,6 +27,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "bench-die.h"
+
 /*
  * chatsec-relay: the least a TLS chat relay can do, so that `make bench`
  * can say what this machine allows (doc/performance.md).  It speaks the
@@ -76,23 +78,7 @@ static struct rconns		 relay_flushq = TAILQ_HEAD_INITIALIZER(relay_flushq);
 static struct event		*relay_flusher;
 static int			 relay_handshakes;	/* since the last trim */
 
-static void	 die(const char *, ...)
-		    __attribute__((noreturn, format(printf, 1, 2)));
 static void	 relay_flush(struct rconn *);
-
-static void
-die(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	fprintf(stderr, "chatsec-relay: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	ERR_print_errors_fp(stderr);
-	exit(1);
-}
 
 static void
 relay_free(struct rconn *c)

@@ -12,6 +12,8 @@
 
 #include "totp.h"
 
+#include "bench-die.h"
+
 struct bufferevent;
 struct event;
 struct event_base;
@@ -142,8 +144,6 @@ struct bench {
 extern struct bench B;
 
 
-void		 die(const char *, ...)
-		    __attribute__((noreturn, format(printf, 1, 2)));
 uint64_t	 now_ns(void);
 long		 proc_rss_kib(pid_t);
 void		 conn_request(struct conn *, const char *, struct json_object *);

@@ -132,19 +132,6 @@ static void	 bench_storm_check(void);
 
 /* ---- helpers --------------------------------------------------------- */
 
-void
-die(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	fprintf(stderr, "chatsec-bench: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 uint64_t
 now_ns(void)
 {
