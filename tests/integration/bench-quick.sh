@@ -84,6 +84,18 @@ for s in fanout rate idle backlog storm agent fanout/relay rate/relay idle/relay
 	grep -qE "^$s " <<<"$out" || fail "no table row for $s"
 done
 
+# --runs: three runs of a scenario, one row (the median), marked runs=3;
+# a count out of range is refused.
+out=$(bash "$top_srcdir/tests/bench/run-bench.sh" --quick --runs 3 --only backlog 2>"$T/run-bench-runs.log") ||
+	fail "run-bench.sh --quick --runs 3 failed: $(tail -n 30 "$T/run-bench-runs.log")"
+assert_eq "$(grep -c '^BENCH scenario=backlog ' <<<"$out")" 1 "backlog BENCH lines kept of 3 runs"
+assert_eq "$(field backlog runs)" 3 "runs= of the kept line"
+assert_eq "$(grep -c '^BENCH scenario=backlog ' "$T/run-bench-runs.log")" 3 "backlog runs made"
+if err=$(bash "$top_srcdir/tests/bench/run-bench.sh" --quick --runs 0 --only backlog 2>&1); then
+	fail "--runs 0 was accepted"
+fi
+assert_contains "$err" "--runs takes 1 to 99" "--runs 0 refused"
+
 # The soak (make soak) in miniature: sessions come and go without failures
 # and the server stops cleanly.
 out=$(bash "$top_srcdir/tests/bench/run-soak.sh" --clients 6 --duration 10 2>"$T/run-soak.log") ||
